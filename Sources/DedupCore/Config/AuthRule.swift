@@ -1,0 +1,50 @@
+/// How a source proves its requests are genuine; checked by ``AuthVerifier``.
+public struct AuthRule: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// A shared token in ``AuthRule/header`` (default `Authorization`), bare or as `Bearer <token>`.
+        case token
+        /// Meta: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`.
+        case meta
+        /// GitHub: the same `X-Hub-Signature-256` scheme as Meta.
+        case github
+        /// Standard Webhooks: `webhook-id`/`webhook-timestamp`/`webhook-signature`, secret `whsec_<base64>`.
+        case standardWebhooks = "standard-webhooks"
+    }
+
+    public var kind: Kind
+    /// The header carrying the token or signature. Fixed for Standard Webhooks.
+    public var header: String
+    /// For `token`, `meta` and `github` the configured string's bytes; for Standard Webhooks the
+    /// base64-decoded key after `whsec_`, decoded once at load time.
+    public var secret: Secret
+
+    public init(kind: Kind, header: String? = nil, secret: Secret) {
+        self.kind = kind
+        self.header = header ?? Self.defaultHeader(for: kind)
+        self.secret = secret
+    }
+
+    /// Builds a rule from the secret as configured, decoding a Standard Webhooks `whsec_` secret.
+    /// The error message never contains the secret.
+    public init(kind: Kind, header: String? = nil, configuredSecret: String) throws(ConfigError) {
+        guard !configuredSecret.isEmpty else { throw ConfigError("secret is empty") }
+        switch kind {
+        case .token, .meta, .github:
+            self.init(kind: kind, header: header, secret: Secret(configuredSecret))
+        case .standardWebhooks:
+            let encoded = configuredSecret.hasPrefix("whsec_") ? String(configuredSecret.dropFirst(6)) : configuredSecret
+            guard let key = Base64.decode(encoded), !key.isEmpty else {
+                throw ConfigError("secret must be \"whsec_\" followed by base64")
+            }
+            self.init(kind: kind, header: header, secret: Secret(bytes: key))
+        }
+    }
+
+    public static func defaultHeader(for kind: Kind) -> String {
+        switch kind {
+        case .token: "Authorization"
+        case .meta, .github: "X-Hub-Signature-256"
+        case .standardWebhooks: "webhook-signature"
+        }
+    }
+}

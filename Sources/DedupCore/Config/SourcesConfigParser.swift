@@ -1,0 +1,247 @@
+internal import Foundation
+
+/// Turns a parsed sources file into ``SourcesConfig``, rejecting anything it does not understand.
+///
+/// Unknown fields are errors rather than ignored: a misspelt `ingore` that silently did nothing
+/// would make every retry of that sender a new message.
+struct SourcesConfigParser {
+    let origin: String
+    let environment: [String: String]
+    let baseDirectory: String?
+
+    private static let sourceFields = ["key", "ignore", "ttl", "auth", "rate_limit"]
+    private static let authFields = ["type", "header", "secret", "secret_env", "secret_file"]
+    private static let rateLimitFields = ["rate", "per_seconds", "burst"]
+
+    func parse(_ text: String, format: SourcesConfig.Format) throws(ConfigError) -> SourcesConfig {
+        let root: ConfigValue
+        do {
+            root = try format == .json ? ConfigValue.parseJSON(text) : ConfigValue.parseYAML(text)
+        } catch {
+            throw ConfigError("\(origin): \(error.message)")
+        }
+        guard case .map(let top) = root else {
+            throw ConfigError("\(origin): expected a mapping with a \"sources\" field, got \(root.kindName)")
+        }
+        var sources: [String: SourceRule] = [:]
+        for (field, value) in top {
+            guard field == "sources" else {
+                throw ConfigError("\(origin): unknown top-level field \"\(field)\" (expected: sources)")
+            }
+            switch value {
+            case .null:
+                continue
+            case .map(let entries):
+                for (name, body) in entries {
+                    sources[name] = try parseSource(name, body)
+                }
+            default:
+                throw ConfigError("\(origin): \"sources\" must be a mapping of source names, got \(value.kindName)")
+            }
+        }
+        return SourcesConfig(sources: sources)
+    }
+
+    private func fail(_ source: String, _ message: String) -> ConfigError {
+        ConfigError("\(origin): source \"\(source)\": \(message)")
+    }
+
+    private func parseSource(_ name: String, _ body: ConfigValue) throws(ConfigError) -> SourceRule {
+        guard Self.isValidSourceName(name) else {
+            throw ConfigError("\(origin): source name \"\(name)\" is not valid (1-64 of A-Za-z0-9._-, as in /webhook/{source})")
+        }
+        var rule = SourceRule()
+        let fields: [(key: String, value: ConfigValue)]
+        switch body {
+        case .null: return rule
+        case .map(let pairs): fields = pairs
+        default: throw fail(name, "expected a mapping of rule fields, got \(body.kindName)")
+        }
+        for (field, value) in fields {
+            switch field {
+            case "key":
+                rule.keyParts = try strings(name, "key", value).map { (label, text) throws(ConfigError) in
+                    try keyPart(name, label, text)
+                }
+            case "ignore":
+                rule.ignore = try strings(name, "ignore", value).map { (label, text) throws(ConfigError) in
+                    try pointer(name, label, text)
+                }
+            case "ttl":
+                rule.ttl = try positiveInt(name, "ttl", value)
+            case "auth":
+                rule.auth = try parseAuth(name, value)
+            case "rate_limit":
+                rule.rateLimit = try parseRateLimit(name, value)
+            default:
+                throw fail(name, "unknown field \"\(field)\" (expected one of: \(Self.sourceFields.joined(separator: ", ")))")
+            }
+        }
+        return rule
+    }
+
+    /// A single string or a non-empty list of strings, each with the label used in errors
+    /// (`key` or `key[1]`).
+    private func strings(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> [(String, String)] {
+        switch value {
+        case .string(let text):
+            return [(field, text)]
+        case .array(let items):
+            guard !items.isEmpty else { throw fail(source, "\(field) is an empty list (leave it out instead)") }
+            var result: [(String, String)] = []
+            for (index, item) in items.enumerated() {
+                guard case .string(let text) = item else {
+                    throw fail(source, "\(field)[\(index)] must be a string, got \(item.kindName)")
+                }
+                result.append(("\(field)[\(index)]", text))
+            }
+            return result
+        default:
+            throw fail(source, "\(field) must be a list of strings, got \(value.kindName)")
+        }
+    }
+
+    private func keyPart(_ source: String, _ label: String, _ text: String) throws(ConfigError) -> KeyPart {
+        if text.hasPrefix("header:") {
+            let header = String(text.dropFirst("header:".count)).trimmingCharacters(in: .whitespaces)
+            guard Self.isHeaderName(header) else {
+                throw fail(source, "\(label) \"\(text)\" does not name a header (header:NAME)")
+            }
+            return .header(header)
+        }
+        return .pointer(try pointer(source, label, text))
+    }
+
+    /// The root pointer "" is rejected: as a key it would be the whole body, which is what the
+    /// built-in rules already do, and as an ignore it would remove everything.
+    private func pointer(_ source: String, _ label: String, _ text: String) throws(ConfigError) -> JSONPointer {
+        let problem = text.isEmpty ? "must start with /" : JSONPointer.problem(in: text)
+        if let problem { throw fail(source, "\(label) \"\(text)\" is not a JSON pointer (\(problem))") }
+        return JSONPointer(text)!
+    }
+
+    private func positiveInt(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> Int {
+        guard case .int(let number) = value else {
+            throw fail(source, "\(field) must be a positive integer, got \(value.kindName)")
+        }
+        guard number > 0 else { throw fail(source, "\(field) must be a positive integer, got \(number)") }
+        return number
+    }
+
+    private func mapping(
+        _ source: String,
+        _ field: String,
+        _ value: ConfigValue,
+        allowed: [String]
+    ) throws(ConfigError) -> [String: ConfigValue] {
+        guard case .map(let pairs) = value else {
+            throw fail(source, "\(field) must be a mapping, got \(value.kindName)")
+        }
+        var result: [String: ConfigValue] = [:]
+        for (key, item) in pairs {
+            guard allowed.contains(key) else {
+                throw fail(source, "unknown field \"\(field).\(key)\" (expected one of: \(allowed.joined(separator: ", ")))")
+            }
+            result[key] = item
+        }
+        return result
+    }
+
+    private func parseAuth(_ source: String, _ value: ConfigValue) throws(ConfigError) -> AuthRule {
+        let fields = try mapping(source, "auth", value, allowed: Self.authFields)
+        let kinds = AuthRule.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let typeValue = fields["type"] else { throw fail(source, "auth.type is required (one of: \(kinds))") }
+        guard case .string(let typeName) = typeValue else {
+            throw fail(source, "auth.type must be a string (one of: \(kinds)), got \(typeValue.kindName)")
+        }
+        guard let kind = AuthRule.Kind(rawValue: typeName) else {
+            throw fail(source, "auth.type \"\(typeName)\" is not supported (expected one of: \(kinds))")
+        }
+        var header: String?
+        if let headerValue = fields["header"] {
+            guard kind != .standardWebhooks else {
+                throw fail(source, "auth.header is not used by standard-webhooks (it reads webhook-id, webhook-timestamp, webhook-signature)")
+            }
+            guard case .string(let name) = headerValue, Self.isHeaderName(name) else {
+                throw fail(source, "auth.header must be a header name")
+            }
+            header = name
+        }
+        let secret = try resolveSecret(source, fields)
+        do {
+            return try AuthRule(kind: kind, header: header, configuredSecret: secret.value)
+        } catch {
+            throw fail(source, "auth.\(secret.origin): \(error.message)")
+        }
+    }
+
+    /// Exactly one of `secret`, `secret_env`, `secret_file`; resolved now so a missing secret stops
+    /// start-up instead of rejecting every request later.
+    private func resolveSecret(_ source: String, _ fields: [String: ConfigValue]) throws(ConfigError) -> (value: String, origin: String) {
+        let given = ["secret", "secret_env", "secret_file"].filter { fields[$0] != nil }
+        guard given.count == 1, let field = given.first, let value = fields[field] else {
+            throw fail(source, "auth needs exactly one of secret, secret_env, secret_file")
+        }
+        guard case .string(let text) = value else {
+            throw fail(source, "auth.\(field) must be a string, got \(value.kindName)")
+        }
+        switch field {
+        case "secret_env":
+            guard let secret = environment[text] else { throw fail(source, "auth.secret_env \"\(text)\" is not set") }
+            guard !secret.isEmpty else { throw fail(source, "auth.secret_env \"\(text)\" is empty") }
+            return (secret, "secret_env \"\(text)\"")
+        case "secret_file":
+            let path = (text.hasPrefix("/") || baseDirectory == nil || baseDirectory == "") ? text : "\(baseDirectory!)/\(text)"
+            let contents: String
+            do {
+                contents = try SourcesConfig.readText(path)
+            } catch {
+                throw fail(source, "auth.secret_file \"\(path)\": \(error.message)")
+            }
+            // Files written with `echo` end in a newline that is not part of the secret.
+            var secret = Substring(contents)
+            while let last = secret.last, last == "\n" || last == "\r\n" || last == "\r" { secret = secret.dropLast() }
+            guard !secret.isEmpty else { throw fail(source, "auth.secret_file \"\(path)\" is empty") }
+            return (String(secret), "secret_file \"\(path)\"")
+        default:
+            return (text, "secret")
+        }
+    }
+
+    private func parseRateLimit(_ source: String, _ value: ConfigValue) throws(ConfigError) -> RateLimitRule {
+        let fields = try mapping(source, "rate_limit", value, allowed: Self.rateLimitFields)
+        guard let rateValue = fields["rate"] else { throw fail(source, "rate_limit.rate is required") }
+        let rate = try positiveInt(source, "rate_limit.rate", rateValue)
+        let per = try fields["per_seconds"].map { v throws(ConfigError) in try positiveInt(source, "rate_limit.per_seconds", v) } ?? 1
+        let burst = try fields["burst"].map { v throws(ConfigError) in try positiveInt(source, "rate_limit.burst", v) }
+        return RateLimitRule(rate: rate, perSeconds: per, burst: burst)
+    }
+
+    /// The router's rule for `/webhook/{source}`: a name it could never route would be dead config.
+    static func isValidSourceName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard (1...64).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                true
+            default:
+                false
+            }
+        }
+    }
+
+    /// An RFC 9110 token.
+    static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    true
+                default:
+                    Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+                }
+            }
+    }
+}

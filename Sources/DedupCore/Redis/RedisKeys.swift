@@ -1,0 +1,31 @@
+/// Names of every Redis key webhook-dedup uses (SPEC "Redis layout").
+///
+/// Each key carries its shard in braces, a Redis Cluster hash tag, so a seen key, its stream and
+/// its rate-limit bucket land in one slot and the accept script may touch them in one atomic call.
+public struct RedisKeys: Sendable, Equatable {
+    public var prefix: String
+
+    public init(prefix: String = "wd") {
+        self.prefix = prefix
+    }
+
+    /// `prefix:{s}:seen:SOURCE:KEY`, a string with TTL = the dedup window.
+    public func seen(shard: Int, source: String, key: String) -> String {
+        "\(prefix):{\(shard)}:seen:\(source):\(key)"
+    }
+
+    /// `prefix:{s}:stream`, one entry per accepted message.
+    public func stream(shard: Int) -> String {
+        "\(prefix):{\(shard)}:stream"
+    }
+
+    /// `prefix:{s}:dead`, entries that exhausted their delivery attempts.
+    public func dead(shard: Int) -> String {
+        "\(prefix):{\(shard)}:dead"
+    }
+
+    /// `prefix:{s}:ratelimit:SOURCE`, the source's token bucket.
+    public func ratelimit(shard: Int, source: String) -> String {
+        "\(prefix):{\(shard)}:ratelimit:\(source)"
+    }
+}

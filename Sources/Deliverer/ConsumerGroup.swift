@@ -1,0 +1,182 @@
+import DedupCore
+import Foundation
+import RedisClient
+
+/// One deliverer's view of the consumer group on every shard's stream: the Redis commands of
+/// delivery and nothing else.
+///
+/// Two clients: `redis` is shared and pipelined (acknowledgements, claims, scripts), `reader` is a
+/// connection of its own for the blocking `XREADGROUP`, which would otherwise stall every command
+/// queued behind it.
+struct ConsumerGroup: Sendable {
+    let redis: RedisClient
+    let reader: RedisClient
+    let keys: RedisKeys
+    let shards: Int
+    let group: String
+    let consumer: String
+
+    init(redis: RedisClient, reader: RedisClient, configuration: DelivererConfiguration) {
+        self.redis = redis
+        self.reader = reader
+        self.keys = RedisKeys(prefix: configuration.keyPrefix)
+        self.shards = configuration.shards
+        self.group = configuration.group
+        self.consumer = configuration.consumer
+        for script in [DeliveryScripts.acknowledge, DeliveryScripts.deadLetter, DeliveryScripts.claim, DeliveryScripts.takeOver] {
+            redis.register(script)
+        }
+    }
+
+    /// Creates the group on every shard's stream (and the stream itself). The group starts at `0`,
+    /// not `$`: entries accepted before any deliverer ever ran must be delivered too. An existing
+    /// group (`BUSYGROUP`) is left as it is.
+    func create() async throws(RedisError) {
+        let commands = (0..<shards).map { shard in
+            RedisCommand("XGROUP", "CREATE", .init(keys.stream(shard: shard)), .init(group), "0", "MKSTREAM")
+        }
+        for reply in try await redis.pipeline(commands) {
+            if let message = reply.errorMessage, !message.hasPrefix("BUSYGROUP") { throw .server(message) }
+        }
+    }
+
+    /// Reads up to `count` entries never delivered to the group, waiting up to `block` for the first.
+    /// A missing group (the stream was deleted, or Redis restarted empty) is created again and the
+    /// read answers nothing; the next read starts from what the stream holds, which is exactly the
+    /// backlog, since delivered entries are deleted.
+    func readNew(count: Int, block: Duration) async throws(RedisError) -> [ClaimedEntry] {
+        var arguments: [RedisArgument] = [
+            "XREADGROUP", "GROUP", .init(group), .init(consumer), "COUNT", .init(count),
+            "BLOCK", .init(Int(block.milliseconds)), "STREAMS",
+        ]
+        for shard in 0..<shards { arguments.append(.init(keys.stream(shard: shard))) }
+        for _ in 0..<shards { arguments.append(">") }
+        let reply = try await reader.send(RedisCommand(arguments))
+        if let message = reply.errorMessage {
+            guard message.hasPrefix("NOGROUP") else { throw .server(message) }
+            try await create()
+            return []
+        }
+        guard let streams = reply.array else { return [] }  // nil: nothing arrived within `block`
+        var entries: [ClaimedEntry] = []
+        for stream in streams {
+            guard let pair = stream.array, pair.count == 2, let name = pair[0].string, let shard = shard(ofStream: name),
+                let items = pair[1].array
+            else { throw .protocol("unexpected XREADGROUP reply element \(stream)") }
+            for item in items {
+                if let entry = StreamEntry(shard: shard, reply: item) { entries.append(ClaimedEntry(entry: entry, attempt: 1)) }
+            }
+        }
+        return entries
+    }
+
+    /// Claims `ids` for this consumer (when idle at least `minIdle`) with their attempt numbers.
+    func claim(shard: Int, ids: [String], minIdle: Duration = .zero) async throws(RedisError) -> [ClaimedEntry] {
+        if ids.isEmpty { return [] }
+        let arguments: [RedisArgument] =
+            [.init(group), .init(consumer), .init(Int(minIdle.milliseconds))] + ids.map { RedisArgument($0) }
+        let reply = try await redis.evalScript(DeliveryScripts.claim, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
+        return try claimedEntries(shard: shard, reply.throwingServerError())
+    }
+
+    /// Takes over up to `count` entries idle at least `minIdle` at any consumer, scanning the
+    /// shard's pending list from `cursor`. Returns the cursor to continue from.
+    func takeOver(shard: Int, cursor: String, count: Int, minIdle: Duration) async throws(RedisError) -> (
+        cursor: String, entries: [ClaimedEntry]
+    ) {
+        let reply = try await redis.evalScript(
+            DeliveryScripts.takeOver, keys: [.init(keys.stream(shard: shard))],
+            arguments: [.init(group), .init(consumer), .init(Int(minIdle.milliseconds)), .init(cursor), .init(count)]
+        ).throwingServerError()
+        guard let parts = reply.array, parts.count == 2, let next = parts[0].string else {
+            throw .protocol("unexpected take-over reply \(reply)")
+        }
+        return (next, try claimedEntries(shard: shard, parts[1]))
+    }
+
+    /// Ids pending under this consumer's own name after `after` (exclusive; `-` to start), oldest first:
+    /// what a previous run with the same name left unfinished.
+    func ownPending(shard: Int, after: String, count: Int) async throws(RedisError) -> [String] {
+        let start = after == "-" ? "-" : "(" + after
+        let reply = try await redis.command(
+            "XPENDING", .init(keys.stream(shard: shard)), .init(group), .init(start), "+", .init(count), .init(consumer))
+        return (reply.array ?? []).compactMap { $0.array?.first?.string }
+    }
+
+    /// Resets the idle time of entries this consumer holds (`XCLAIM ... JUSTID` leaves the delivery
+    /// counter alone), so nobody takes them over while they wait for a retry or a slot. Returns the
+    /// ids still pending; the others were finished by someone else.
+    func touch(shard: Int, ids: [String]) async throws(RedisError) -> Set<String> {
+        if ids.isEmpty { return [] }
+        let arguments: [RedisArgument] =
+            ["XCLAIM", .init(keys.stream(shard: shard)), .init(group), .init(consumer), "0"] + ids.map { RedisArgument($0) } + ["JUSTID"]
+        let reply = try await redis.command(arguments)
+        return Set((reply.array ?? []).compactMap(\.string))
+    }
+
+    /// Hands entries back at shutdown: their idle time is set to `idle` so the next take-over sweep of
+    /// any deliverer claims them at once, and the delivery counter back to `attempts` made, so the
+    /// attempt numbering stays true.
+    func release(_ entries: [(ref: EntryRef, attemptsMade: Int)], idle: Duration) async throws(RedisError) {
+        let commands = entries.map { item in
+            RedisCommand(
+                "XCLAIM", .init(keys.stream(shard: item.ref.shard)), .init(group), .init(consumer), "0", .init(item.ref.id),
+                "IDLE", .init(Int(idle.milliseconds)), "RETRYCOUNT", .init(item.attemptsMade), "JUSTID")
+        }
+        for reply in try await redis.pipeline(commands) { _ = try reply.throwingServerError() }
+    }
+
+    /// Delivered: acknowledged and deleted in one step.
+    func acknowledge(_ ref: EntryRef) async throws(RedisError) {
+        _ = try await redis.evalScript(
+            DeliveryScripts.acknowledge, keys: [.init(keys.stream(shard: ref.shard))], arguments: [.init(group), .init(ref.id)]
+        ).throwingServerError()
+    }
+
+    /// Out of attempts: moved to the shard's dead letters in one step. False when the entry was no
+    /// longer pending (someone else finished it).
+    @discardableResult
+    func deadLetter(_ ref: EntryRef, attempts: Int, error: String) async throws(RedisError) -> Bool {
+        let failedAt = Int(Date().timeIntervalSince1970 * 1000)
+        let reply = try await redis.evalScript(
+            DeliveryScripts.deadLetter,
+            keys: [.init(keys.stream(shard: ref.shard)), .init(keys.dead(shard: ref.shard))],
+            arguments: [.init(group), .init(ref.id), .init(error), .init(attempts), .init(failedAt)]
+        ).throwingServerError()
+        return !reply.isNull
+    }
+
+    /// Entries in all streams: the backlog, since delivered entries are deleted.
+    func backlog() async throws(RedisError) -> Int {
+        let commands = (0..<shards).map { RedisCommand("XLEN", .init(keys.stream(shard: $0))) }
+        var total = 0
+        for reply in try await redis.pipeline(commands) { total += try reply.throwingServerError().int ?? 0 }
+        return total
+    }
+
+    private func shard(ofStream name: String) -> Int? {
+        if shards == 1 { return name == keys.stream(shard: 0) ? 0 : nil }
+        guard let open = name.lastIndex(of: "{"), let close = name.lastIndex(of: "}"), open < close,
+            let shard = Int(name[name.index(after: open)..<close]), keys.stream(shard: shard) == name
+        else { return nil }
+        return shard
+    }
+
+    private func claimedEntries(shard: Int, _ reply: RESPValue) throws(RedisError) -> [ClaimedEntry] {
+        guard let items = reply.array else { throw .protocol("unexpected claim reply \(reply)") }
+        return items.compactMap { item in
+            guard let parts = item.array, parts.count == 3, let count = parts[2].int,
+                let entry = StreamEntry(shard: shard, reply: .array([parts[0], parts[1]]))
+            else { return nil }
+            return ClaimedEntry(entry: entry, attempt: count)
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, as Redis takes them.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

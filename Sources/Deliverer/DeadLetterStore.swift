@@ -1,0 +1,135 @@
+import DedupCore
+public import RedisClient
+
+/// Lists and replays the dead letters of every shard (`webhook-dedup dead-letters`).
+///
+/// Replay puts a dead letter's original fields back on its shard's stream as a new entry, so it is
+/// delivered again from attempt 1, and deletes the dead letter: one script per entry, so a crash
+/// between the two steps cannot lose or double it.
+public struct DeadLetterStore: Sendable {
+    private let redis: RedisClient
+    private let keys: RedisKeys
+    private let shards: Int
+    private static let page = 100
+
+    public init(redis: RedisClient, keyPrefix: String, shards: Int) {
+        self.redis = redis
+        self.keys = RedisKeys(prefix: keyPrefix)
+        self.shards = shards
+        redis.register(DeliveryScripts.replay)
+    }
+
+    /// Dead letters in all shards.
+    public func count() async throws(RedisError) -> Int {
+        let commands = (0..<shards).map { RedisCommand("XLEN", .init(keys.dead(shard: $0))) }
+        var total = 0
+        for reply in try await redis.pipeline(commands) { total += try reply.throwingServerError().int ?? 0 }
+        return total
+    }
+
+    /// The oldest `limit` dead letters across shards, oldest first (by when they failed).
+    public func list(limit: Int) async throws(RedisError) -> [DeadLetter] {
+        guard limit > 0 else { return [] }
+        let commands = (0..<shards).map { shard in
+            RedisCommand("XRANGE", .init(keys.dead(shard: shard)), "-", "+", "COUNT", .init(limit))
+        }
+        var letters: [DeadLetter] = []
+        for (shard, reply) in try await redis.pipeline(commands).enumerated() {
+            for item in try reply.throwingServerError().array ?? [] {
+                if let entry = StreamEntry(shard: shard, reply: item) { letters.append(DeadLetter(entry: entry)) }
+            }
+        }
+        // Ids of different shards can be equal (same millisecond): the shard breaks the tie.
+        letters.sort { (StreamID($0.id), $0.shard) < (StreamID($1.id), $1.shard) }
+        return Array(letters.prefix(limit))
+    }
+
+    public struct Replayed: Sendable, Equatable {
+        public var shard: Int
+        /// The dead letter's id (now deleted).
+        public var deadID: String
+        /// The new stream entry's id.
+        public var streamID: String
+    }
+
+    /// Replays the dead letters named by `ids`: `SHARD:ID` names one shard's letter; a bare `ID` is
+    /// looked for in every shard (stream ids are unique only within one stream, so two shards can
+    /// hold the same id; `list` shows the shard). Returns what was replayed and the names that matched
+    /// nothing.
+    public func replay(ids: [String]) async throws(RedisError) -> (replayed: [Replayed], notFound: [String]) {
+        var replayed: [Replayed] = []
+        var notFound: [String] = []
+        for name in ids {
+            var found = false
+            let (shards, id) = target(of: name)
+            for shard in shards {
+                if let done = try await replay(shard: shard, id: id) {
+                    replayed.append(done)
+                    found = true
+                }
+            }
+            if !found { notFound.append(name) }
+        }
+        return (replayed, notFound)
+    }
+
+    /// The shards to look in and the stream id, for `SHARD:ID` or a bare `ID`.
+    private func target(of name: String) -> (shards: Range<Int>, id: String) {
+        if let colon = name.firstIndex(of: ":"), let shard = Int(name[..<colon]) {
+            let id = String(name[name.index(after: colon)...])
+            return ((0..<shards).contains(shard) ? shard..<(shard + 1) : 0..<0, id)
+        }
+        return (0..<shards, name)
+    }
+
+    /// Replays every dead letter present when it starts; letters that fail again meanwhile (and land
+    /// after that point) wait for the next replay, so this always ends.
+    public func replayAll() async throws(RedisError) -> [Replayed] {
+        var replayed: [Replayed] = []
+        for shard in 0..<shards {
+            let dead = keys.dead(shard: shard)
+            guard let last = try await redis.command("XREVRANGE", .init(dead), "+", "-", "COUNT", "1").array?.first?.array?.first?.string
+            else { continue }
+            var start = "-"
+            while true {
+                let page = try await redis.command("XRANGE", .init(dead), .init(start), .init(last), "COUNT", .init(Self.page)).array ?? []
+                let ids = page.compactMap { $0.array?.first?.string }
+                for id in ids {
+                    if let done = try await replay(shard: shard, id: id) { replayed.append(done) }
+                }
+                guard ids.count == Self.page, let lastSeen = ids.last, lastSeen != last else { break }
+                start = "(" + lastSeen
+            }
+        }
+        return replayed
+    }
+
+    private func replay(shard: Int, id: String) async throws(RedisError) -> Replayed? {
+        let reply = try await redis.evalScript(
+            DeliveryScripts.replay, keys: [.init(keys.dead(shard: shard)), .init(keys.stream(shard: shard))], arguments: [.init(id)]
+        )
+        if let message = reply.errorMessage {
+            // An id that is not a stream id is simply not a dead letter.
+            if message.contains("Invalid stream ID") { return nil }
+            throw .server(message)
+        }
+        guard let streamID = reply.string else { return nil }
+        return Replayed(shard: shard, deadID: id, streamID: streamID)
+    }
+}
+
+/// A stream entry id (`ms-seq`) ordered as Redis orders them.
+struct StreamID: Comparable {
+    var milliseconds: UInt64
+    var sequence: UInt64
+
+    init(_ text: String) {
+        let parts = text.split(separator: "-", maxSplits: 1)
+        milliseconds = parts.first.flatMap { UInt64($0) } ?? 0
+        sequence = parts.count > 1 ? UInt64(parts[1]) ?? 0 : 0
+    }
+
+    static func < (a: StreamID, b: StreamID) -> Bool {
+        (a.milliseconds, a.sequence) < (b.milliseconds, b.sequence)
+    }
+}

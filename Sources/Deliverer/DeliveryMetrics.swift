@@ -1,0 +1,34 @@
+import Metrics
+
+/// What delivery reports through swift-metrics (exported by whatever backend the process bootstraps,
+/// e.g. Prometheus). Per-source counters, because one failing sender should show as that sender.
+struct DeliveryMetrics: Sendable {
+    static let deliveredLabel = "webhook_dedup_delivered_total"
+    static let retriedLabel = "webhook_dedup_retried_total"
+    static let deadLetteredLabel = "webhook_dedup_dead_lettered_total"
+    static let latencyLabel = "webhook_dedup_delivery_duration_seconds"
+    static let backlogLabel = "webhook_dedup_delivery_backlog"
+
+    private let backlogGauge = Gauge(label: DeliveryMetrics.backlogLabel)
+
+    /// A 2xx answer (or a written line) that was then acknowledged; `latency` is the attempt itself.
+    func delivered(source: String, latency: Duration) {
+        Counter(label: Self.deliveredLabel, dimensions: [("source", source)]).increment()
+        Metrics.Timer(label: Self.latencyLabel, dimensions: [("source", source)]).record(duration: latency)
+    }
+
+    /// A failed attempt that will be tried again.
+    func retried(source: String) {
+        Counter(label: Self.retriedLabel, dimensions: [("source", source)]).increment()
+    }
+
+    /// An entry moved to dead letters.
+    func deadLettered(source: String) {
+        Counter(label: Self.deadLetteredLabel, dimensions: [("source", source)]).increment()
+    }
+
+    /// Entries in all streams (each deliverer reports what it last saw).
+    func backlog(_ entries: Int) {
+        backlogGauge.record(entries)
+    }
+}

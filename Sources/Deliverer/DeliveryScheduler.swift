@@ -1,0 +1,275 @@
+import Logging
+import RedisClient
+import ServiceLifecycle
+
+/// The deliverer's event loop: one task owns all delivery state and reacts to what its child tasks
+/// report (a read, an attempt's outcome, a sweep, a clock tick, shutdown).
+///
+/// Keeping the state in one place means no locks: the children (reads, attempts, sweeps, timers)
+/// only do I/O and return an ``Event``. The loop keeps at most `WD_CONCURRENCY` attempts running.
+/// A failed entry gives its slot back at once and waits for its retry as a deadline in ``held``,
+/// not as a sleeping task, so one slow or failing message never holds up the others; while it waits
+/// it stays pending in the group, and the sweep keeps it touched so nobody takes it over.
+///
+/// Shutdown: stop reading and sweeping, let the attempts in flight finish (bounded by
+/// ``DelivererConfiguration/drainTimeout``, after which they are cancelled), then hand every entry
+/// still held back to the group with an idle time that lets other deliverers claim it at once.
+struct DeliveryScheduler {
+    private enum Event: Sendable {
+        case read(Result<[ClaimedEntry], RedisError>)
+        case attempted(EntryRef, DeliveryAttempt.Outcome)
+        case swept(GroupSweep.Result)
+        case tick
+        case shutdown
+        case drainDeadline
+    }
+
+    /// An entry this deliverer is responsible for: pending under its name in the group.
+    private struct Held {
+        enum State {
+            case queued
+            case attempting
+            case waiting(until: ContinuousClock.Instant)
+        }
+
+        var state: State
+        /// Attempts already made, for the retry and for handing the entry back.
+        var attemptsMade: Int
+        /// When this deliverer last reset the entry's idle time in Redis (claim, read or touch).
+        var touched: ContinuousClock.Instant
+    }
+
+    private let configuration: DelivererConfiguration
+    private let group: ConsumerGroup
+    private let attempt: DeliveryAttempt
+    private let sweep: GroupSweep
+    private let backoff: RetryBackoff
+    private let logger: Logger
+    private let tickInterval: Duration
+
+    private var held: [EntryRef: Held] = [:]
+    private var queue = JobQueue()
+    private var attempting = 0
+    private var waiting = 0
+    /// A read (`XREADGROUP`) is in flight; there is at most one.
+    private var reading = false
+    private var readerPausedUntil: ContinuousClock.Instant?
+    private var sweeping = false
+    private var nextSweep = ContinuousClock.now
+    private var cursors: GroupSweep.Cursors
+    private var stopping = false
+
+    init(configuration: DelivererConfiguration, group: ConsumerGroup, downstream: any Downstream, logger: Logger) {
+        let metrics = DeliveryMetrics()
+        self.configuration = configuration
+        self.group = group
+        self.attempt = DeliveryAttempt(
+            group: group, downstream: downstream, maxAttempts: configuration.maxAttempts, metrics: metrics, logger: logger)
+        self.sweep = GroupSweep(group: group, claimIdle: configuration.claimIdle, metrics: metrics, logger: logger)
+        self.backoff = RetryBackoff(base: configuration.retryBase, max: configuration.retryMax)
+        self.logger = logger
+        self.cursors = GroupSweep.Cursors(shards: configuration.shards)
+        self.tickInterval = min(max(min(configuration.retryBase, configuration.sweepInterval) / 2, .milliseconds(5)), .milliseconds(100))
+    }
+
+    /// Runs until graceful shutdown (or cancellation) and the drain that follows.
+    mutating func run() async {
+        await withTaskGroup(of: Event.self) { tasks in
+            tasks.addTask {
+                try? await gracefulShutdown()
+                return .shutdown
+            }
+            addTick(to: &tasks)
+            startWork(in: &tasks)
+            while let event = await tasks.next() {
+                if Task.isCancelled && !stopping { beginStopping(&tasks) }
+                handle(event, in: &tasks)
+                if stopping && attempting == 0 && !reading && !sweeping { break }
+                startWork(in: &tasks)
+            }
+            tasks.cancelAll()
+        }
+        await releaseHeld()
+    }
+
+    // MARK: - Events
+
+    private mutating func handle(_ event: Event, in tasks: inout TaskGroup<Event>) {
+        let now = ContinuousClock.now
+        switch event {
+        case .read(.success(let entries)):
+            reading = false
+            for claimed in entries { take(claimed, now: now) }
+        case .read(.failure(let error)):
+            reading = false
+            readerPausedUntil = now + .seconds(1)
+            logger.warning("cannot read the streams; trying again in 1 s", metadata: ["error": "\(error)"])
+        case .attempted(let ref, let outcome):
+            attempting -= 1
+            finishAttempt(ref, outcome, now: now)
+        case .swept(let result):
+            sweeping = false
+            cursors = result.cursors
+            nextSweep = now + configuration.sweepInterval
+            for ref in result.touched { held[ref]?.touched = now }
+            for ref in result.gone {
+                // Only an entry waiting for its retry can be dropped here; one queued or in flight
+                // finishes its attempt, and acknowledging an entry twice is harmless.
+                if case .waiting = held[ref]?.state {
+                    held[ref] = nil
+                    waiting -= 1
+                }
+            }
+            for claimed in result.claimed { take(claimed, now: now) }
+        case .tick:
+            if !stopping { addTick(to: &tasks) }
+            if waiting > 0 { queueDueRetries(now: now) }
+        case .shutdown:
+            if !stopping { beginStopping(&tasks) }
+        case .drainDeadline:
+            if attempting > 0 {
+                logger.warning("attempts still in flight after the drain time; cancelling them", metadata: ["attempts": "\(attempting)"])
+                tasks.cancelAll()
+            }
+        }
+    }
+
+    /// Starts what the state allows: attempts up to the concurrency, one read, one sweep.
+    private mutating func startWork(in tasks: inout TaskGroup<Event>) {
+        if stopping { return }
+        let now = ContinuousClock.now
+        while attempting < configuration.concurrency, let job = queue.popFirst() {
+            held[job.ref]?.state = .attempting
+            attempting += 1
+            let attempt = self.attempt
+            tasks.addTask { .attempted(job.ref, await attempt.run(job)) }
+        }
+        // Free read-ahead. The read in flight and the sweep in flight may each fill it, so entries held
+        // stay under about twice `readAhead`.
+        let room = configuration.readAhead - queue.count - attempting
+        // While an earlier run's pending list is being claimed, sweep again as soon as there is room.
+        if !sweeping && (now >= nextSweep || (cursors.recoveringOwnPending && room > 0)) {
+            sweeping = true
+            let stale = now - configuration.sweepInterval
+            // Taking over a dead deliverer's entries comes before reading new ones: a busy stream
+            // must not keep old entries waiting, so each sweep may claim a quarter of the read-ahead
+            // even when the queue is full.
+            let claimRoom = waiting < configuration.maxWaitingRetries ? max(room, configuration.readAhead / 4) : 0
+            let input = GroupSweep.Input(
+                touch: held.compactMap { $0.value.touched <= stale ? $0.key : nil }, room: claimRoom, cursors: cursors)
+            let sweep = self.sweep
+            tasks.addTask { .swept(await sweep.run(input)) }
+        }
+        // The own pending list of an earlier run goes first; new entries after it.
+        if !reading, !cursors.recoveringOwnPending, room > 0, waiting < configuration.maxWaitingRetries,
+            readerPausedUntil.map({ now >= $0 }) ?? true
+        {
+            reading = true
+            let group = self.group
+            let block = configuration.readBlock
+            tasks.addTask {
+                do throws(RedisError) {
+                    return .read(.success(try await group.readNew(count: room, block: block)))
+                } catch {
+                    return .read(.failure(error))
+                }
+            }
+        }
+    }
+
+    // MARK: - State changes
+
+    /// A newly claimed entry: queued for its attempt (or, while stopping, kept only to hand back).
+    private mutating func take(_ claimed: ClaimedEntry, now: ContinuousClock.Instant) {
+        let ref = claimed.entry.ref
+        if held[ref] != nil {
+            // Already ours (a take-over found it idle); the claim only touched it again.
+            held[ref]?.touched = now
+            return
+        }
+        held[ref] = Held(state: .queued, attemptsMade: claimed.attempt - 1, touched: now)
+        if !stopping { queue.append(.claimed(claimed)) }
+    }
+
+    private mutating func finishAttempt(_ ref: EntryRef, _ outcome: DeliveryAttempt.Outcome, now: ContinuousClock.Instant) {
+        switch outcome {
+        case .finished:
+            held[ref] = nil
+        case .retry(let attemptsMade):
+            let due = now + backoff.delay(afterAttempt: attemptsMade)
+            held[ref] = Held(state: .waiting(until: due), attemptsMade: attemptsMade, touched: held[ref]?.touched ?? now)
+            waiting += 1
+        }
+    }
+
+    private mutating func queueDueRetries(now: ContinuousClock.Instant) {
+        for (ref, entry) in held {
+            guard case .waiting(let due) = entry.state, due <= now else { continue }
+            held[ref]?.state = .queued
+            waiting -= 1
+            queue.append(.retry(ref, attemptsMade: entry.attemptsMade))
+        }
+    }
+
+    private mutating func beginStopping(_ tasks: inout TaskGroup<Event>) {
+        stopping = true
+        queue.removeAll()
+        logger.info(
+            "stopping: no new reads; finishing attempts in flight",
+            metadata: ["attempts": "\(attempting)", "held": "\(held.count)"])
+        let bound = configuration.drainTimeout
+        tasks.addTask {
+            try? await Task.sleep(for: bound)
+            return .drainDeadline
+        }
+    }
+
+    private func addTick(to tasks: inout TaskGroup<Event>) {
+        let interval = tickInterval
+        tasks.addTask {
+            try? await Task.sleep(for: interval)
+            return .tick
+        }
+    }
+
+    /// Hands back what is still held at exit: idle time set to the claim time, so the next take-over
+    /// sweep of any deliverer claims it, and the delivery counter set to the attempts really made.
+    private func releaseHeld() async {
+        if held.isEmpty { return }
+        let entries = held.map { (ref: $0.key, attemptsMade: $0.value.attemptsMade) }
+        do {
+            try await group.release(entries, idle: configuration.claimIdle)
+            logger.info("handed unfinished entries back to the group", metadata: ["entries": "\(entries.count)"])
+        } catch {
+            logger.warning(
+                "cannot hand entries back; they are taken over after the claim time",
+                metadata: ["entries": "\(entries.count)", "error": "\(error)"])
+        }
+    }
+}
+
+/// First in, first out, without the O(n) `removeFirst` of an array.
+private struct JobQueue {
+    private var jobs: [DeliveryAttempt.Job] = []
+    private var head = 0
+
+    var count: Int { jobs.count - head }
+
+    mutating func append(_ job: DeliveryAttempt.Job) { jobs.append(job) }
+
+    mutating func popFirst() -> DeliveryAttempt.Job? {
+        guard head < jobs.count else { return nil }
+        let job = jobs[head]
+        head += 1
+        if head > 1024 && head * 2 > jobs.count {
+            jobs.removeFirst(head)
+            head = 0
+        }
+        return job
+    }
+
+    mutating func removeAll() {
+        jobs.removeAll()
+        head = 0
+    }
+}

@@ -1,0 +1,70 @@
+public import Logging
+import RedisClient
+public import ServiceLifecycle
+
+/// `webhook-dedup deliver` as a ServiceLifecycle service: reads every shard's stream through the
+/// consumer group and delivers each entry downstream at least once (SPEC.md, "Delivery").
+///
+/// `run()` returns after a graceful shutdown, once the attempts in flight have finished (or the
+/// drain time ran out) and unfinished entries were handed back to the group. It owns its Redis
+/// clients and its HTTP client and closes them on the way out.
+public struct DeliveryService: Service {
+    public let configuration: DelivererConfiguration
+    private let logger: Logger
+
+    public init(configuration: DelivererConfiguration, logger: Logger = Logger(label: "webhook-dedup.deliver")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let redis = RedisClient(configuration: configuration.redis, logger: logger)
+        var readerConfiguration = configuration.redis
+        readerConfiguration.connections = 1
+        readerConfiguration.commandTimeout = configuration.readBlock + .seconds(2)  // the socket must outwait BLOCK
+        let reader = RedisClient(configuration: readerConfiguration, logger: logger)
+        defer {
+            reader.close()
+            redis.close()
+        }
+        let group = ConsumerGroup(redis: redis, reader: reader, configuration: configuration)
+        guard await createGroup(group) else { return }
+
+        let downstream: any Downstream
+        switch configuration.downstream {
+        case .http(let url):
+            downstream = HTTPDownstream(url: url, concurrency: configuration.concurrency, timeout: configuration.deliveryTimeout)
+        case .standardOutput:
+            downstream = StandardOutputDownstream()
+        }
+        logger.info(
+            "delivering",
+            metadata: [
+                "downstream": "\(configuration.downstream.logDescription)", "group": "\(configuration.group)",
+                "consumer": "\(configuration.consumer)", "shards": "\(configuration.shards)",
+                "concurrency": "\(configuration.concurrency)",
+            ])
+        var scheduler = DeliveryScheduler(configuration: configuration, group: group, downstream: downstream, logger: logger)
+        await scheduler.run()
+        await downstream.shutdown()
+        logger.info("stopped")
+    }
+
+    /// Creates the consumer group, retrying while Redis is unreachable (a deliverer started before
+    /// Redis waits for it). False when shutdown came first.
+    private func createGroup(_ group: ConsumerGroup) async -> Bool {
+        var delay = Duration.milliseconds(100)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await group.create()
+                return true
+            } catch {
+                logger.warning("cannot create the consumer group; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                let wait = delay
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+        return false
+    }
+}

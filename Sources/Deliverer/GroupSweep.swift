@@ -1,0 +1,112 @@
+import Logging
+import RedisClient
+
+/// The deliverer's periodic look at the group's pending lists, run by the scheduler every
+/// ``DelivererConfiguration/sweepInterval``:
+///
+/// 1. Touch the entries it holds whose idle time is growing (waiting for a retry or for a slot), so
+///    they never look abandoned to anyone's take-over; learn which were finished elsewhere.
+/// 2. After a start, claim what a previous run under the same consumer name left pending (its own
+///    pending list), before reading anything new.
+/// 3. Take over entries idle longer than `WD_CLAIM_IDLE_MS` at any consumer: those belong to a
+///    deliverer that died or hangs, since live ones keep touching theirs.
+/// 4. Measure the backlog for the gauge.
+///
+/// Claims never exceed `room`, the free read-ahead, so a take-over cannot flood one deliverer.
+struct GroupSweep: Sendable {
+    /// Where each shard's scans continue.
+    struct Cursors: Sendable {
+        /// Last own pending id claimed per shard (`-` before the first); a shard leaves when done.
+        var ownPending: [Int: String]
+        /// `XAUTOCLAIM` cursor per shard (`0-0` to start a round).
+        var takeOver: [Int: String] = [:]
+
+        init(shards: Int) {
+            ownPending = Dictionary(uniqueKeysWithValues: (0..<shards).map { ($0, "-") })
+        }
+
+        var recoveringOwnPending: Bool { !ownPending.isEmpty }
+    }
+
+    struct Input: Sendable {
+        var touch: [EntryRef]
+        var room: Int
+        var cursors: Cursors
+    }
+
+    struct Result: Sendable {
+        /// Entries touched and still pending for the group.
+        var touched: [EntryRef] = []
+        /// Entries asked to touch that are no longer pending: finished by someone else.
+        var gone: [EntryRef] = []
+        var claimed: [ClaimedEntry] = []
+        var cursors: Cursors
+    }
+
+    /// Largest batch per command: keeps a single reply small and Lua's `unpack` within its limits.
+    static let batch = 500
+
+    let group: ConsumerGroup
+    let claimIdle: Duration
+    let metrics: DeliveryMetrics
+    let logger: Logger
+
+    func run(_ input: Input) async -> Result {
+        var result = Result(cursors: input.cursors)
+        do {
+            try await touch(input.touch, into: &result)
+            var room = input.room
+            try await recoverOwnPending(room: &room, into: &result)
+            if !result.cursors.recoveringOwnPending {
+                try await takeOver(room: &room, into: &result)
+            }
+            metrics.backlog(try await group.backlog())
+        } catch {
+            logger.warning("sweep of pending entries failed; trying again next sweep", metadata: ["error": "\(error)"])
+        }
+        return result
+    }
+
+    private func touch(_ refs: [EntryRef], into result: inout Result) async throws(RedisError) {
+        let byShard = Dictionary(grouping: refs, by: \.shard)
+        for (shard, refs) in byShard {
+            var start = 0
+            while start < refs.count {
+                let slice = refs[start..<min(start + Self.batch, refs.count)]
+                let pending = try await group.touch(shard: shard, ids: slice.map(\.id))
+                for ref in slice {
+                    if pending.contains(ref.id) { result.touched.append(ref) } else { result.gone.append(ref) }
+                }
+                start += Self.batch
+            }
+        }
+    }
+
+    private func recoverOwnPending(room: inout Int, into result: inout Result) async throws(RedisError) {
+        for (shard, after) in result.cursors.ownPending.sorted(by: { $0.key < $1.key }) where room > 0 {
+            let wanted = min(room, Self.batch)
+            let ids = try await group.ownPending(shard: shard, after: after, count: wanted)
+            let claimed = try await group.claim(shard: shard, ids: ids)
+            result.claimed += claimed
+            room -= claimed.count
+            result.cursors.ownPending[shard] = ids.count < wanted ? nil : ids.last
+            if !claimed.isEmpty {
+                logger.info("claimed entries left pending by an earlier run", metadata: ["shard": "\(shard)", "count": "\(claimed.count)"])
+            }
+        }
+    }
+
+    private func takeOver(room: inout Int, into result: inout Result) async throws(RedisError) {
+        for shard in 0..<group.shards where room > 0 {
+            let cursor = result.cursors.takeOver[shard] ?? "0-0"
+            let (next, claimed) = try await group.takeOver(shard: shard, cursor: cursor, count: min(room, Self.batch), minIdle: claimIdle)
+            result.cursors.takeOver[shard] = next
+            result.claimed += claimed
+            room -= claimed.count
+            if !claimed.isEmpty {
+                logger.info(
+                    "took over entries idle longer than the claim time", metadata: ["shard": "\(shard)", "count": "\(claimed.count)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import HTTPTypes
+import Hummingbird
+
+/// Every non-200 answer of the receiver, as SPEC.md's answers table names them. Handlers throw it and
+/// Hummingbird writes the JSON body `{"error":CODE,"message":...}` with the status.
+struct ReceiverError: HTTPResponseError, Sendable {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    /// Seconds for `Retry-After` on answers the sender should retry (429, 503).
+    let retryAfter: Int?
+
+    /// The outcome label for metrics and logs.
+    var outcome: Outcome {
+        switch status {
+        case .tooManyRequests: return .limited
+        case .serviceUnavailable: return .error
+        default: return .rejected
+        }
+    }
+
+    static func invalidJSON(_ detail: String) -> Self {
+        .init(status: .badRequest, code: "invalid_json", message: "body is not valid JSON: \(detail)", retryAfter: nil)
+    }
+
+    static func invalidSource(_ source: String) -> Self {
+        .init(
+            status: .badRequest, code: "invalid_source",
+            message: "source must be 1-64 characters of A-Za-z0-9._- (got \(source.count) characters)", retryAfter: nil)
+    }
+
+    static func unauthorized(_ detail: String) -> Self {
+        .init(status: .unauthorized, code: "unauthorized", message: detail, retryAfter: nil)
+    }
+
+    static func bodyTooLarge(limit: Int) -> Self {
+        .init(status: .contentTooLarge, code: "body_too_large", message: "body exceeds \(limit) bytes", retryAfter: nil)
+    }
+
+    static func rateLimited(retryAfter: Int) -> Self {
+        .init(status: .tooManyRequests, code: "rate_limited", message: "over the source's rate limit; retry later", retryAfter: retryAfter)
+    }
+
+    static func storeUnavailable(_ detail: String) -> Self {
+        .init(
+            status: .serviceUnavailable, code: "store_unavailable",
+            message: "Redis unavailable, nothing was recorded; retry later (\(detail))", retryAfter: 1)
+    }
+
+    private struct Body: Encodable {
+        var error: String
+        var message: String
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [:]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return JSONResponse.make(status, Body(error: code, message: message), headers: headers)
+    }
+}

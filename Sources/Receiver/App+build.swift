@@ -1,0 +1,66 @@
+import DedupCore
+public import Hummingbird
+public import Logging
+public import Prometheus
+public import RedisClient
+import ServiceLifecycle
+import UnixSignals
+
+/// Wires the receiver: router, controllers, store, metrics. The `receive` command and the tests both
+/// build the application here, so what is tested is what runs.
+public func buildReceiverApplication(
+    configuration: ReceiverConfiguration,
+    redis: RedisClient,
+    readiness: Readiness = Readiness(),
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    logger: Logger
+) -> some ApplicationProtocol {
+    let metrics = ReceiverMetrics(registry: registry)
+    let store = AcceptStore(
+        redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards,
+        receiverName: configuration.receiverName, timeout: configuration.redisTimeout)
+    let router = Router(context: BasicRequestContext.self)
+    HealthController(redis: redis, readiness: readiness, metrics: metrics).addRoutes(to: router)
+    let rateLimiter = RateLimiter(
+        redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, timeout: configuration.redisTimeout)
+    WebhookController(
+        configuration: configuration, deriver: KeyDeriver(sources: configuration.sources), store: store,
+        rateLimiter: rateLimiter, metrics: metrics
+    ).addRoutes(to: router)
+    return Application(
+        router: router,
+        // A connection that sends nothing for this long is closed: idle keep-alives and slowloris
+        // clients alike. Header size limits are NIO's defaults (80 KiB per field and in all).
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        logger: logger
+    )
+}
+
+/// Runs `webhook-dedup receive` until SIGTERM/SIGINT: the application, then a drain period (see
+/// ``DrainService``), then exit.
+public func runReceiver(configuration: ReceiverConfiguration, redisConfiguration: RedisConfiguration, logger: Logger) async throws {
+    let redis = RedisClient(configuration: redisConfiguration, logger: logger)
+    defer { redis.close() }
+    let readiness = Readiness()
+    let app = buildReceiverApplication(configuration: configuration, redis: redis, readiness: readiness, logger: logger)
+    if await !redis.ping(timeout: .seconds(2)) {
+        logger.warning(
+            "Redis does not answer yet; serving 503 until it does",
+            metadata: ["redis": "\(redisConfiguration.redactedURL)"])
+    }
+    let group = ServiceGroup(
+        configuration: .init(
+            services: [app, DrainService(readiness: readiness, drainTime: configuration.drainTime, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+    )
+    logger.info(
+        "receiver listening",
+        metadata: [
+            "address": "\(configuration.host):\(configuration.port)", "redis": "\(redisConfiguration.redactedURL)",
+            "name": "\(configuration.receiverName)",
+        ])
+    try await group.run()
+}

@@ -1,0 +1,72 @@
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// The receiver's metrics, exposed at `/metrics` in Prometheus text format.
+///
+/// Built on swift-metrics with a Prometheus factory bound to one registry (rather than the global
+/// `MetricsSystem`), so every application — and every test — has its own. Label values that come
+/// from requests (source names, Evolution entry points) are capped, so a client inventing names cannot
+/// grow the registry without bound: past the cap they count as `other`.
+final class ReceiverMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let sources = LabelCap(limit: 100)
+    private let entryPoints = LabelCap(limit: 50)
+    private let latency: CoreMetrics.Timer
+    private let redisErrors: CoreMetrics.Counter
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        self.factory = factory
+        self.latency = CoreMetrics.Timer(label: "webhook_request_duration_seconds", dimensions: [], factory: factory)
+        self.redisErrors = CoreMetrics.Counter(label: "webhook_redis_errors_total", dimensions: [], factory: factory)
+    }
+
+    /// Counts one POST by source and outcome, and its latency.
+    func record(source: String, outcome: Outcome, nanoseconds: Int64) {
+        CoreMetrics.Counter(
+            label: "webhook_requests_total",
+            dimensions: [("source", sources.label(source)), ("outcome", outcome.rawValue)],
+            factory: factory
+        ).increment()
+        latency.recordNanoseconds(nanoseconds)
+    }
+
+    /// Counts a duplicate by Evolution `contextInfo.entryPointConversionSource`: repeats cluster on
+    /// some entry points (click-to-chat links), and operators want to see which.
+    func recordDuplicate(source: String, entryPoint: String?) {
+        CoreMetrics.Counter(
+            label: "webhook_duplicates_by_entry_point_total",
+            dimensions: [("source", sources.label(source)), ("entry_point", entryPoints.label(entryPoint ?? "none"))],
+            factory: factory
+        ).increment()
+    }
+
+    func recordRedisError() {
+        redisErrors.increment()
+    }
+}
+
+/// Admits the first `limit` distinct label values, then maps new ones to `other`.
+final class LabelCap: Sendable {
+    private let limit: Int
+    private let seen = Mutex<Set<String>>([])
+
+    init(limit: Int) { self.limit = limit }
+
+    func label(_ value: String) -> String {
+        seen.withLock { seen in
+            if seen.contains(value) { return value }
+            guard seen.count < limit else { return "other" }
+            seen.insert(value)
+            return value
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import DedupCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOFoundationCompat
+import RedisClient
+
+/// `POST /webhook[/{source}[/...]]`: the path of every webhook, top to bottom —
+/// source → body → auth → rate limit → key rules → accept script → answer.
+struct WebhookController<Context: RequestContext>: Sendable {
+    let configuration: ReceiverConfiguration
+    let deriver: KeyDeriver
+    let store: AcceptStore
+    let rateLimiter: RateLimiter
+    let metrics: ReceiverMetrics
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("webhook") { request, context in
+            try await receive(request, context: context, source: "default", path: "")
+        }
+        router.post("webhook/:source") { request, context in
+            try await receive(request, context: context, source: context.parameters.get("source") ?? "", path: "")
+        }
+        router.post("webhook/:source/**") { request, context in
+            let rest = context.parameters.getCatchAll().joined(separator: "/")
+            return try await receive(request, context: context, source: context.parameters.get("source") ?? "", path: "/" + rest)
+        }
+    }
+
+    /// Answers one POST; every outcome is counted, and every rejection logged once with its reason.
+    func receive(_ request: Request, context: Context, source: String, path: String) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let (response, outcome) = try await handle(request, context: context, source: source, path: path)
+            metrics.record(source: source, outcome: outcome, nanoseconds: Self.nanoseconds(since: start))
+            return response
+        } catch let error as ReceiverError {
+            metrics.record(source: source, outcome: error.outcome, nanoseconds: Self.nanoseconds(since: start))
+            context.logger.notice(
+                "webhook rejected",
+                metadata: ["source": "\(source)", "status": "\(error.status.code)", "reason": "\(error.code)", "detail": "\(error.message)"])
+            throw error
+        }
+    }
+
+    private func handle(_ request: Request, context: Context, source: String, path: String) async throws -> (Response, Outcome) {
+        guard Self.isValidSource(source) else { throw ReceiverError.invalidSource(source) }
+        let webhook = try await readWebhook(request, source: source, path: path)
+        let rule = configuration.sources.rule(for: source)
+        if let auth = rule?.auth, !AuthVerifier().verify(rule: auth, headers: webhook.headers, body: webhook.body, now: Date()) {
+            throw ReceiverError.unauthorized("missing or wrong credentials for source \"\(source)\"")
+        }
+        if let limit = rule?.rateLimit {
+            let decision: RateLimiter.Decision
+            do {
+                decision = try await rateLimiter.check(source: source, rule: limit)
+            } catch {
+                metrics.recordRedisError()
+                throw ReceiverError.storeUnavailable(error.description)
+            }
+            if case .limited(let retryAfter) = decision { throw ReceiverError.rateLimited(retryAfter: retryAfter) }
+        }
+
+        let derivation: Derivation
+        do {
+            derivation = try deriver.derive(webhook)
+        } catch .invalidJSON(let detail) {
+            throw ReceiverError.invalidJSON(detail)
+        }
+
+        let receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
+        let headersJSON = Self.forwardedHeadersJSON(request.headers, auth: rule?.auth)
+        let requests = derivation.items.map { item in
+            AcceptRequest(
+                source: source, key: item.key, ttl: derivation.ttl ?? configuration.dedupTTL, path: path,
+                receivedAt: receivedAt, contentType: webhook.contentType ?? "", headersJSON: headersJSON, body: item.body)
+        }
+        let results: [AcceptResult]
+        do {
+            results = try await store.accept(requests)
+        } catch {
+            metrics.recordRedisError()
+            throw ReceiverError.storeUnavailable(error.description)
+        }
+        for (item, result) in zip(derivation.items, results) where !result.isNew {
+            metrics.recordDuplicate(source: source, entryPoint: item.entryPoint)
+        }
+        let answer = WebhookAnswer(keys: derivation.items.map(\.key), results: results, isBatch: derivation.isBatch)
+        let outcome: Outcome =
+            switch answer.status {
+            case .accepted: .accepted
+            case .duplicate: .duplicate
+            case .partial: .partial
+            }
+        return (answer.response, outcome)
+    }
+
+    /// Reads the body up to the limit: a declared length over it is refused before reading a byte, and
+    /// a body that grows past it while arriving is cut off there.
+    private func readWebhook(_ request: Request, source: String, path: String) async throws -> WebhookRequest {
+        let limit = configuration.maxBodyBytes
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw ReceiverError.bodyTooLarge(limit: limit)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ReceiverError.bodyTooLarge(limit: limit)
+        }
+        return WebhookRequest(
+            source: source,
+            path: path,
+            contentType: request.headers[.contentType],
+            headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
+            body: Data(buffer: buffer, byteTransferStrategy: .noCopy)
+        )
+    }
+
+    static func isValidSource(_ source: String) -> Bool {
+        let utf8 = source.utf8
+        guard (1...64).contains(utf8.count) else { return false }
+        return utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// The request headers as a JSON object (name → value; repeated names joined with ", ").
+    static func forwardedHeadersJSON(_ headers: HTTPFields, auth: AuthRule?) -> Data {
+        let tokenHeader = auth.flatMap { $0.kind == .token ? $0.header.lowercased() : nil }
+        var object: [String: String] = [:]
+        for field in headers {
+            let name = field.name.canonicalName
+            if unforwardedHeaders.contains(name) || name == tokenHeader { continue }
+            if let existing = object[name] {
+                object[name] = existing + ", " + field.value
+            } else {
+                object[name] = field.value
+            }
+        }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+
+    private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    }
+}
+
+/// Headers not forwarded downstream: hop-by-hop ones, and credentials meant for this gateway.
+private let unforwardedHeaders: Set<String> = [
+    "host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer",
+    "proxy-connection", "proxy-authorization", "authorization", "cookie",
+]

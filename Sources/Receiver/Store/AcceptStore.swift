@@ -1,0 +1,104 @@
+import DedupCore
+import Foundation
+import RedisClient
+
+/// One message on its way into Redis: where it goes and the stream entry that describes it.
+struct AcceptRequest: Sendable {
+    var source: String
+    var key: String
+    var ttl: Int
+    /// Stream entry fields in SPEC.md's order, without `key` and `source`, which are added here.
+    var path: String
+    var receivedAt: Int64
+    var contentType: String
+    var headersJSON: Data
+    var body: Data
+}
+
+/// What Redis said about one message.
+struct AcceptResult: Sendable, Equatable {
+    var isNew: Bool
+    /// The stream entry id holding the message: the new one, or the first one for a duplicate.
+    var entryID: String
+}
+
+/// Records messages with ``AcceptScript``: one `EVALSHA` per message; the messages of one POST go out
+/// in one pipeline, and concurrent POSTs are pipelined together by the client.
+struct AcceptStore: Sendable {
+    let redis: RedisClient
+    let keys: RedisKeys
+    let shards: Int
+    let receiverName: String
+    let timeout: Duration
+    private let byJSON: String
+
+    init(redis: RedisClient, keyPrefix: String, shards: Int, receiverName: String, timeout: Duration) {
+        self.redis = redis
+        self.keys = RedisKeys(prefix: keyPrefix)
+        self.shards = shards
+        self.receiverName = receiverName
+        self.timeout = timeout
+        let encoded = try? JSONSerialization.data(withJSONObject: [receiverName], options: [])
+        // `["name"]` -> `"name"`: a JSON string literal, escaped by Foundation.
+        self.byJSON = encoded.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"receiver\""
+        redis.register(AcceptScript.script)
+    }
+
+    func accept(_ requests: [AcceptRequest]) async throws(RedisError) -> [AcceptResult] {
+        let commands = requests.map(command(for:))
+        var replies = try await redis.pipeline(commands, timeout: timeout)
+        for index in replies.indices where replies[index].errorMessage?.hasPrefix("NOSCRIPT") == true {
+            // The script cache was flushed since this connection loaded it: load and retry that one.
+            replies[index] = try await redis.evalScript(
+                AcceptScript.script, keys: Array(commandKeys(for: requests[index])), arguments: arguments(for: requests[index]),
+                timeout: timeout)
+        }
+        return try replies.map(Self.result(from:))
+    }
+
+    private func command(for request: AcceptRequest) -> RedisCommand {
+        AcceptScript.script.command(keys: commandKeys(for: request), arguments: arguments(for: request))
+    }
+
+    private func commandKeys(for request: AcceptRequest) -> [RedisArgument] {
+        let shard = ShardRouter.shard(source: request.source, key: request.key, shards: shards)
+        return [
+            RedisArgument(keys.seen(shard: shard, source: request.source, key: request.key)),
+            RedisArgument(keys.stream(shard: shard)),
+        ]
+    }
+
+    private func arguments(for request: AcceptRequest) -> [RedisArgument] {
+        [
+            RedisArgument(request.ttl),
+            RedisArgument(String(request.receivedAt)),
+            RedisArgument(byJSON),
+            "key", RedisArgument(request.key),
+            "source", RedisArgument(request.source),
+            "path", RedisArgument(request.path),
+            "received_at", RedisArgument(String(request.receivedAt)),
+            "receiver", RedisArgument(receiverName),
+            "content_type", RedisArgument(request.contentType),
+            "headers", RedisArgument(request.headersJSON),
+            "body", RedisArgument(request.body),
+        ]
+    }
+
+    private static func result(from reply: RESPValue) throws(RedisError) -> AcceptResult {
+        if let message = reply.errorMessage { throw .server(message) }
+        guard let parts = reply.array, parts.count == 2, let flag = parts[0].int, let seen = parts[1].bytes else {
+            throw .protocol("accept script returned \(reply)")
+        }
+        guard let record = try? JSONDecoder().decode(SeenRecord.self, from: Data(seen)) else {
+            throw .protocol("seen record is not JSON: \(String(decoding: seen, as: UTF8.self))")
+        }
+        return AcceptResult(isNew: flag == 1, entryID: record.id)
+    }
+}
+
+/// The value of a `seen` key: `{"id":ENTRY_ID,"at":UNIX_MS,"by":RECEIVER}`.
+struct SeenRecord: Codable, Sendable {
+    var id: String
+    var at: Int64
+    var by: String
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Where and how to connect, parsed from a `redis://[user:password@]host:port[/db]` URL.
+public struct RedisConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    /// ACL user name; nil means the `default` user (`AUTH password`).
+    public var username: String?
+    public var password: String?
+    public var database: Int
+    /// Bound on establishing the TCP connection.
+    public var connectTimeout: Duration
+    /// Bound on each command: socket reads and writes, and time spent queued before being sent.
+    public var commandTimeout: Duration
+    /// Connections in the pool; commands go to the one with the shortest queue.
+    public var connections: Int
+    /// `CLIENT SETNAME` on connect, so `redis-cli CLIENT LIST` shows who is who.
+    public var clientName: String?
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 6379,
+        username: String? = nil,
+        password: String? = nil,
+        database: Int = 0,
+        connectTimeout: Duration = .seconds(2),
+        commandTimeout: Duration = .seconds(2),
+        connections: Int = 1,
+        clientName: String? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+        self.connections = connections
+        self.clientName = clientName
+    }
+
+    /// Parses `redis://[user:password@]host:port[/db]` (user and password percent-decoded; `[::1]` for
+    /// IPv6). TLS (`rediss://`) is refused: hiredis 0.14 has none.
+    public init(url: String) throws(RedisConfigurationError) {
+        self.init()
+        let schemePrefix = "redis://"
+        guard url.hasPrefix(schemePrefix) else {
+            if url.hasPrefix("rediss://") {
+                throw .init(url: url, reason: "TLS (rediss://) is not supported by this build; use redis://")
+            }
+            throw .init(url: url, reason: "must start with redis://")
+        }
+        var rest = Substring(url.dropFirst(schemePrefix.count))
+        if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            rest = rest[..<query]
+        }
+        // Path: /db
+        if let slash = rest.firstIndex(of: "/") {
+            let dbText = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+            if !dbText.isEmpty {
+                guard let db = Int(dbText), db >= 0 else {
+                    throw .init(url: url, reason: "database \"\(dbText)\" is not a non-negative number")
+                }
+                database = db
+            }
+        }
+        // Userinfo: the last @ separates it, since a password may hold one.
+        if let at = rest.lastIndex(of: "@") {
+            let userinfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = userinfo.firstIndex(of: ":") {
+                let user = try Self.percentDecoded(userinfo[..<colon], url: url)
+                let pass = try Self.percentDecoded(userinfo[userinfo.index(after: colon)...], url: url)
+                username = user.isEmpty ? nil : user
+                password = pass
+            } else if !userinfo.isEmpty {
+                // redis://secret@host: a password for the default user, as redis-cli reads it.
+                password = try Self.percentDecoded(userinfo, url: url)
+            }
+        }
+        // Host and port.
+        var hostPart = rest
+        var portText: Substring?
+        if hostPart.hasPrefix("[") {
+            guard let close = hostPart.firstIndex(of: "]") else {
+                throw .init(url: url, reason: "unterminated IPv6 address")
+            }
+            let after = hostPart[hostPart.index(after: close)...]
+            hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
+            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+                throw .init(url: url, reason: "unexpected \"\(after)\" after the host")
+            }
+        } else if let colon = hostPart.lastIndex(of: ":") {
+            portText = hostPart[hostPart.index(after: colon)...]
+            hostPart = hostPart[..<colon]
+        }
+        if !hostPart.isEmpty { host = String(hostPart) }
+        if let portText {
+            guard let p = Int(portText), (1...65535).contains(p) else {
+                throw .init(url: url, reason: "port \"\(portText)\" is not a number from 1 to 65535")
+            }
+            port = p
+        }
+    }
+
+    private static func percentDecoded(_ text: Substring, url: String) throws(RedisConfigurationError) -> String {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let h = iterator.next(), let l = iterator.next(),
+                    let value = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16)
+                else { throw .init(url: url, reason: "bad percent-encoding in the user or password") }
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The URL with the password masked, for logs and errors.
+    public var redactedURL: String {
+        var auth = ""
+        if let username { auth = username + (password == nil ? "" : ":***") + "@" } else if password != nil { auth = ":***@" }
+        let hostText = host.contains(":") ? "[\(host)]" : host
+        return "redis://\(auth)\(hostText):\(port)/\(database)"
+    }
+}
+
+/// A `REDIS_URL` that cannot be used; the message names the setting and never shows the password.
+public struct RedisConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    var redacted: String
+
+    init(url: String, reason: String) {
+        self.reason = reason
+        // Never echo a password: keep only the scheme and what follows the last @.
+        if let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") {
+            redacted = String(url[..<scheme.upperBound]) + "***@" + String(url[url.index(after: at)...])
+        } else {
+            redacted = url
+        }
+    }
+
+    public var description: String { "REDIS_URL \"\(redacted)\": \(reason)" }
+}

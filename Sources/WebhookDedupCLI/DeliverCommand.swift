@@ -1,0 +1,107 @@
+import ArgumentParser
+import Deliverer
+import Logging
+import RedisClient
+import ServiceLifecycle
+import UnixSignals
+
+/// `webhook-dedup deliver`: the stream consumer that posts every accepted message downstream.
+struct DeliverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver",
+        abstract: "Deliver accepted messages downstream: at least once, retried with backoff, dead-lettered after the last attempt.",
+        discussion: """
+            Reads every shard's stream through a Redis consumer group and POSTs each entry's body with its \
+            original content type and forwarded headers plus Idempotency-Key, X-Dedup-Key, X-Dedup-Source, \
+            X-Dedup-Entry-Id and X-Delivery-Attempt. A 2xx answer acknowledges and deletes the entry; \
+            anything else, a refused connection or a timeout is retried. SIGTERM or SIGINT: stop reading, \
+            finish the deliveries in flight, exit 0. Logs go to stderr (LOG_LEVEL sets the level).
+            """
+    )
+
+    @OptionGroup var redis: RedisOptions
+
+    @Option(
+        name: .customLong("downstream-url"),
+        help: "Where entries are POSTed (http:// or https://), or - for one JSON line per entry on stdout (env WD_DOWNSTREAM_URL, required)")
+    var downstreamURL: String?
+
+    @Option(help: "Consumer group name (env WD_GROUP, default deliverers)")
+    var group: String?
+
+    @Option(help: "This deliverer's name in the group (env WD_CONSUMER, default hostname-pid)")
+    var consumer: String?
+
+    @Option(help: "Deliveries in flight (env WD_CONCURRENCY, default 16)")
+    var concurrency: String?
+
+    @Option(name: .customLong("max-attempts"), help: "Attempts before an entry goes to dead letters (env WD_MAX_ATTEMPTS, default 10)")
+    var maxAttempts: String?
+
+    @Option(name: .customLong("retry-base-ms"), help: "Shortest wait before a retry; the backoff doubles from it (env WD_RETRY_BASE_MS, default 500)")
+    var retryBaseMs: String?
+
+    @Option(name: .customLong("retry-max-ms"), help: "Longest wait before a retry (env WD_RETRY_MAX_MS, default 60000)")
+    var retryMaxMs: String?
+
+    @Option(name: .customLong("delivery-timeout-ms"), help: "Bound on one attempt (env WD_DELIVERY_TIMEOUT_MS, default 10000)")
+    var deliveryTimeoutMs: String?
+
+    @Option(
+        name: .customLong("claim-idle-ms"),
+        help: "Entries idle this long at a dead or stuck deliverer are taken over (env WD_CLAIM_IDLE_MS, default 30000)")
+    var claimIdleMs: String?
+
+    func run() async throws {
+        let logger = makeLogger(label: "webhook-dedup.deliver")
+        let configuration = try startupConfiguration(resolveConfiguration)
+        let service = DeliveryService(configuration: configuration, logger: logger)
+        let serviceGroup = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await serviceGroup.run()
+    }
+
+    private func resolveConfiguration() throws -> DelivererConfiguration {
+        let downstreamSetting = Setting("downstream-url", env: "WD_DOWNSTREAM_URL")
+        guard let downstreamText = downstreamSetting.optionalString(downstreamURL) else {
+            throw StartupError("WD_DOWNSTREAM_URL (--downstream-url) is required: the URL entries are POSTed to, or - for stdout")
+        }
+        let downstream: DownstreamTarget
+        do {
+            downstream = try DownstreamTarget(parsing: downstreamText)
+        } catch {
+            throw StartupError("WD_DOWNSTREAM_URL (--downstream-url) \(error)")
+        }
+        let group = Setting("group", env: "WD_GROUP").string(self.group, default: "deliverers")
+        guard !group.isEmpty, !group.contains(where: \.isWhitespace) else {
+            throw StartupError("WD_GROUP (--group) \"\(group)\" must be non-empty without spaces")
+        }
+        let consumer = Setting("consumer", env: "WD_CONSUMER").string(self.consumer, default: DelivererConfiguration.defaultConsumerName())
+        guard !consumer.isEmpty, !consumer.contains(where: \.isWhitespace) else {
+            throw StartupError("WD_CONSUMER (--consumer) \"\(consumer)\" must be non-empty without spaces")
+        }
+        let retryBase = try Setting("retry-base-ms", env: "WD_RETRY_BASE_MS").int(retryBaseMs, default: 500, range: 1...3_600_000)
+        let retryMax = try Setting("retry-max-ms", env: "WD_RETRY_MAX_MS").int(retryMaxMs, default: 60_000, range: 1...86_400_000)
+        guard retryMax >= retryBase else {
+            throw StartupError("WD_RETRY_MAX_MS (--retry-max-ms) \(retryMax) must not be below WD_RETRY_BASE_MS (--retry-base-ms) \(retryBase)")
+        }
+        return DelivererConfiguration(
+            redis: try RedisConfiguration(url: redis.resolvedRedisURL),
+            downstream: downstream,
+            keyPrefix: try redis.resolvedKeyPrefix(),
+            shards: try redis.resolvedShards(),
+            group: group,
+            consumer: consumer,
+            concurrency: try Setting("concurrency", env: "WD_CONCURRENCY").int(concurrency, default: 16, range: 1...4096),
+            maxAttempts: try Setting("max-attempts", env: "WD_MAX_ATTEMPTS").int(maxAttempts, default: 10, range: 1...1000),
+            retryBase: .milliseconds(retryBase),
+            retryMax: .milliseconds(retryMax),
+            deliveryTimeout: .milliseconds(
+                try Setting("delivery-timeout-ms", env: "WD_DELIVERY_TIMEOUT_MS").int(deliveryTimeoutMs, default: 10_000, range: 1...3_600_000)),
+            claimIdle: .milliseconds(try Setting("claim-idle-ms", env: "WD_CLAIM_IDLE_MS").int(claimIdleMs, default: 30_000, range: 1...86_400_000))
+        )
+    }
+}

@@ -1,0 +1,156 @@
+import DedupCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import RedisClient
+import Receiver
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server, fixtures and application the receiver's tests share.
+enum ReceiverTest {
+    static let redisURL = ProcessInfo.processInfo.environment["REDIS_URL"]
+    static let redisAvailable = redisURL != nil
+    static let skipReason: Comment = "REDIS_URL not set: run scripts/test, which starts a redis-server"
+
+    /// A configuration with a key prefix of its own, so tests never meet in Redis.
+    static func configuration(_ edit: (inout ReceiverConfiguration) -> Void = { _ in }) -> ReceiverConfiguration {
+        var configuration = ReceiverConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.keyPrefix = "t" + UUID().uuidString.prefix(8).lowercased()
+        configuration.receiverName = "test-receiver"
+        configuration.dedupTTL = 600
+        edit(&configuration)
+        return configuration
+    }
+
+    static func redis(url: String? = redisURL, timeout: Duration = .seconds(2)) throws -> RedisClient {
+        var configuration = try RedisConfiguration(url: url ?? "redis://127.0.0.1:6379/0")
+        configuration.commandTimeout = timeout
+        configuration.connectTimeout = .milliseconds(500)
+        return RedisClient(configuration: configuration)
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "receiver-test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// All keys under `prefix`, as `redis-cli --scan` would list them.
+    static func keys(prefix: String, redis: RedisClient) async throws -> [String] {
+        var cursor = "0"
+        var keys: [String] = []
+        repeat {
+            let reply = try await redis.command("SCAN", .init(cursor), "MATCH", .init(prefix + ":*"), "COUNT", 1000)
+            guard let parts = reply.array, parts.count == 2 else { break }
+            cursor = parts[0].string ?? "0"
+            keys += parts[1].array?.compactMap(\.string) ?? []
+        } while cursor != "0"
+        return keys
+    }
+
+    static func deleteAll(prefix: String, redis: RedisClient) async {
+        if let keys = try? await keys(prefix: prefix, redis: redis), !keys.isEmpty {
+            _ = try? await redis.command(["DEL"] + keys.map { RedisArgument($0) })
+        }
+    }
+
+    static func fixture(_ name: String) throws -> Data {
+        try Data(contentsOf: fixturesDirectory.appendingPathComponent(name))
+    }
+
+    /// `WD_FIXTURES`, else the `shared/fixtures` folder beside the checkout.
+    static let fixturesDirectory: URL = {
+        if let path = ProcessInfo.processInfo.environment["WD_FIXTURES"] { return URL(fileURLWithPath: path) }
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        for _ in 0..<6 {
+            dir = dir.deletingLastPathComponent()
+            let candidate = dir.appendingPathComponent("shared/fixtures")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+        }
+        return URL(fileURLWithPath: "../shared/fixtures")
+    }()
+
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+}
+
+/// A decoded POST answer.
+struct Answer: Decodable {
+    struct Item: Decodable {
+        var key: String
+        var status: String
+        var id: String
+    }
+    var status: String?
+    var key: String?
+    var id: String?
+    var items: [Item]?
+    var error: String?
+    var message: String?
+
+    init(_ response: TestResponse) throws {
+        self = try JSONDecoder().decode(Answer.self, from: Data(buffer: response.body))
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self.init(buffer.readableBytesView)
+    }
+}
+
+/// A redis-server process of the test's own, for tests that stop and start Redis.
+final class OwnRedisServer: @unchecked Sendable {
+    let port: Int
+    private var process: Process?
+    private let directory: URL
+
+    init() throws {
+        port = Int.random(in: 20_000...40_000)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-redis-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let probe = try ReceiverTest.redis(url: url, timeout: .milliseconds(200))
+        defer { probe.close() }
+        for _ in 0..<100 {
+            if await probe.ping(timeout: .milliseconds(200)) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw RedisError.connection("own redis-server on \(port) did not start")
+    }
+
+    /// SIGTERM, then waits (bounded) for the port to stop answering.
+    func stop() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning {
+            usleep(50_000)
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        self.process = nil
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Evolution API traffic for the local topology (standard library only, loopback use).
+
+  burst  the duplicate burst Evolution produces: UNIQUE messages (new data.key.id each), each sent
+         1..MAX_COPIES times with a new messageTimestamp/date_time and sometimes the @lid form of
+         the chat id, shuffled and sent concurrently. Prints sent / accepted / duplicate and checks
+         that every message was accepted exactly once.
+  load   steady, bounded load: THREADS keep-alive connections POSTing at RATE requests/s in all,
+         about one in five a re-send of an earlier message, until DURATION seconds pass or
+         STOP_FILE appears. Counts answers by status and connection errors.
+
+Both write a JSON summary (--out, default stdout) and the ids of accepted messages (--ids-out), so
+a caller can check what was delivered downstream.
+
+The message template is Evolution v2 `messages.upsert` from the shared fixtures
+(WD_FIXTURES, else ../shared/fixtures beside the repository), or a built-in copy of the same shape.
+"""
+
+import argparse
+import copy
+import http.client
+import json
+import os
+import random
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import datetime, timezone
+
+FIXTURE = "evolution-v2-messages-upsert.json"
+
+# Same shape as the fixture, for a checkout without ../shared (e.g. a fresh clone).
+BUILTIN_TEMPLATE = {
+    "event": "messages.upsert",
+    "instance": "loja-centro",
+    "data": {
+        "key": {
+            "remoteJid": "5521987650001@s.whatsapp.net",
+            "remoteJidAlt": "140237760012345@lid",
+            "addressingMode": "pn",
+            "fromMe": False,
+            "id": "3A9F2C71D04B8E5A6C11",
+        },
+        "pushName": "Mariana S.",
+        "status": "DELIVERY_ACK",
+        "message": {
+            "conversation": "Olá! Vi o link no site e quero um orçamento.",
+            "messageContextInfo": {"deviceListMetadataVersion": 2},
+        },
+        "contextInfo": {
+            "mentionedJid": [],
+            "entryPointConversionSource": "click_to_chat_link",
+            "entryPointConversionApp": "whatsapp",
+            "entryPointConversionDelaySeconds": 6,
+        },
+        "messageType": "conversation",
+        "messageTimestamp": 1761060000,
+        "instanceId": "6f1c2a9e-4b7d-4e0a-9c3b-2d8e5f7a1b40",
+        "source": "android",
+    },
+    "destination": "https://hooks.example.com/evolution",
+    "date_time": "2025-10-21T15:20:01.482Z",
+    "sender": "5511912340000@s.whatsapp.net",
+    "server_url": "https://evo.example.com",
+    "apikey": None,
+}
+
+
+def load_template():
+    """Returns (template dict, where it came from)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = []
+    if os.environ.get("WD_FIXTURES"):
+        candidates.append(os.environ["WD_FIXTURES"])
+    candidates.append(os.path.join(here, "..", "..", "..", "shared", "fixtures"))
+    for folder in candidates:
+        path = os.path.join(folder, FIXTURE)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                return json.load(f), os.path.normpath(path)
+    return copy.deepcopy(BUILTIN_TEMPLATE), "built-in copy of " + FIXTURE
+
+
+def message_id(run, index):
+    """A 20-hex-digit id in Evolution's style, unique per run and index."""
+    return "3EB0%08X%08X" % (run & 0xFFFFFFFF, index & 0xFFFFFFFF)
+
+
+def evolution_message(template, msg_id, copy_number, lid_form):
+    """One delivery of message msg_id: same data.key.id, new timestamps on every copy."""
+    body = copy.deepcopy(template)
+    key = body["data"]["key"]
+    key["id"] = msg_id
+    if lid_form and "remoteJidAlt" in key:
+        # Evolution sometimes sends the same message once as ...@lid and once as ...@s.whatsapp.net.
+        key["remoteJid"], key["remoteJidAlt"] = key["remoteJidAlt"], key["remoteJid"]
+        key["addressingMode"] = "lid"
+    now = time.time() + copy_number
+    body["data"]["messageTimestamp"] = int(now)
+    body["date_time"] = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection; reconnects after an error."""
+
+    def __init__(self, url, timeout):
+        parsed = urllib.parse.urlsplit(url)
+        self.host, self.port = parsed.hostname, parsed.port or 80
+        self.path = parsed.path or "/"
+        self.timeout = timeout
+        self.conn = None
+
+    def post(self, body):
+        """Returns (status, parsed JSON answer or None). Raises on connection errors."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            self.conn.request("POST", self.path, body=body, headers={"Content-Type": "application/json"})
+            response = self.conn.getresponse()
+            data = response.read()
+        except Exception:
+            self.conn.close()
+            self.conn = None
+            raise
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+            self.conn = None
+        try:
+            answer = json.loads(data)
+        except ValueError:
+            answer = None
+        return response.status, answer
+
+
+class Tally:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sent = 0
+        self.by_status = {}
+        self.outcomes = {}          # accepted / duplicate / other, from the JSON answer
+        self.accepted_ids = {}      # message id -> times accepted
+        self.errors = 0
+        self.error_samples = []
+        self.non_2xx_samples = []
+
+    def record(self, msg_id, status, answer):
+        with self.lock:
+            self.sent += 1
+            self.by_status[str(status)] = self.by_status.get(str(status), 0) + 1
+            outcome = answer.get("status", "other") if isinstance(answer, dict) else "other"
+            if not 200 <= status < 300:
+                outcome = "http_%d" % status
+                if len(self.non_2xx_samples) < 10:
+                    self.non_2xx_samples.append({"status": status, "answer": answer, "t": round(time.time(), 3)})
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+            if outcome == "accepted":
+                self.accepted_ids[msg_id] = self.accepted_ids.get(msg_id, 0) + 1
+
+    def record_error(self, error):
+        with self.lock:
+            self.sent += 1
+            self.errors += 1
+            if len(self.error_samples) < 10:
+                self.error_samples.append({"error": repr(error), "t": round(time.time(), 3)})
+
+    def summary(self, **extra):
+        with self.lock:
+            result = {
+                "sent": self.sent,
+                "accepted": self.outcomes.get("accepted", 0),
+                "duplicate": self.outcomes.get("duplicate", 0),
+                "non_2xx": sum(v for k, v in self.by_status.items() if not k.startswith("2")),
+                "connection_errors": self.errors,
+                "by_status": self.by_status,
+                "outcomes": self.outcomes,
+                "unique_accepted": len(self.accepted_ids),
+                "accepted_more_than_once": sorted(k for k, v in self.accepted_ids.items() if v > 1),
+                "error_samples": self.error_samples,
+                "non_2xx_samples": self.non_2xx_samples,
+            }
+        result.update(extra)
+        return result
+
+
+def write_outputs(args, summary, tally):
+    text = json.dumps(summary, indent=2, ensure_ascii=False)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    if args.ids_out:
+        with open(args.ids_out, "w", encoding="utf-8") as f:
+            for msg_id in sorted(tally.accepted_ids):
+                f.write(msg_id + "\n")
+
+
+def burst(args):
+    template, origin = load_template()
+    rng = random.Random(args.seed)
+    run = args.run if args.run is not None else int(time.time() * 1000) & 0xFFFFFFFF
+    sends = []
+    for i in range(args.unique):
+        msg_id = message_id(run, i)
+        for c in range(rng.randint(1, args.max_copies)):
+            sends.append((msg_id, evolution_message(template, msg_id, c, lid_form=(c % 3 == 2))))
+    rng.shuffle(sends)
+    tally = Tally()
+    queue_lock = threading.Lock()
+
+    def worker():
+        client = Client(args.url, args.timeout)
+        while True:
+            with queue_lock:
+                if not sends:
+                    return
+                msg_id, body = sends.pop()
+            try:
+                status, answer = client.post(body)
+                tally.record(msg_id, status, answer)
+            except Exception as error:  # noqa: BLE001 - every failure is counted
+                tally.record_error(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    summary = tally.summary(unique_messages=args.unique, run=run, template=origin)
+    summary["ok"] = (
+        summary["connection_errors"] == 0
+        and summary["non_2xx"] == 0
+        and summary["unique_accepted"] == args.unique
+        and not summary["accepted_more_than_once"]
+    )
+    write_outputs(args, summary, tally)
+    return 0 if summary["ok"] else 1
+
+
+def load(args):
+    template, origin = load_template()
+    run = args.run if args.run is not None else int(time.time() * 1000) & 0xFFFFFFFF
+    tally = Tally()
+    deadline = time.monotonic() + args.duration
+    interval = args.threads / args.rate  # seconds between two requests of one thread
+    stop = threading.Event()
+
+    def should_stop():
+        return stop.is_set() or time.monotonic() >= deadline or (args.stop_file and os.path.exists(args.stop_file))
+
+    def worker(n):
+        rng = random.Random(n)
+        client = Client(args.url, args.timeout)
+        sent_ids = []
+        i = 0
+        next_at = time.monotonic()
+        while not should_stop():
+            if sent_ids and rng.random() < 0.2:
+                msg_id, copy_number = rng.choice(sent_ids), 1     # a re-send: must be a duplicate
+            else:
+                msg_id, copy_number = message_id(run, n * 1_000_000 + i), 0
+                i += 1
+                sent_ids.append(msg_id)
+            body = evolution_message(template, msg_id, copy_number, lid_form=False)
+            try:
+                status, answer = client.post(body)
+                tally.record(msg_id, status, answer)
+            except Exception as error:  # noqa: BLE001 - every failure is counted
+                tally.record_error(error)
+            next_at += interval
+            pause = next_at - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            else:
+                next_at = time.monotonic()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.threads)]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except KeyboardInterrupt:
+        stop.set()
+        for t in threads:
+            t.join()
+    elapsed = time.monotonic() - started
+    summary = tally.summary(run=run, template=origin, seconds=round(elapsed, 2),
+                            rate=round(tally.sent / elapsed, 1) if elapsed else 0)
+    summary["ok"] = summary["connection_errors"] == 0 and summary["non_2xx"] == 0 and not summary["accepted_more_than_once"]
+    write_outputs(args, summary, tally)
+    return 0 if summary["ok"] else 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8080/webhook/evolution/messages-upsert")
+    common.add_argument("--threads", type=int, default=8)
+    common.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
+    common.add_argument("--run", type=int, help="id prefix (default: from the clock), so runs do not collide")
+    common.add_argument("--out", help="summary JSON file (default stdout)")
+    common.add_argument("--ids-out", help="file for the ids of accepted messages, one a line")
+    b = sub.add_parser("burst", parents=[common], help="Evolution duplicate burst")
+    b.add_argument("--unique", type=int, default=20)
+    b.add_argument("--max-copies", type=int, default=10)
+    b.add_argument("--seed", type=int, default=5)
+    l = sub.add_parser("load", parents=[common], help="steady bounded load")
+    l.add_argument("--rate", type=float, default=200.0, help="requests per second, all threads together")
+    l.add_argument("--duration", type=float, default=20.0, help="upper bound in seconds")
+    l.add_argument("--stop-file", help="stop as soon as this file exists")
+    args = parser.parse_args()
+    if args.command == "load" and not (0 < args.rate <= 5000 and 0 < args.duration <= 600):
+        parser.error("load is bounded: 0 < --rate <= 5000 requests/s, 0 < --duration <= 600 s")
+    if args.command == "burst" and not (0 < args.unique <= 100000 and 1 <= args.max_copies <= 100):
+        parser.error("burst is bounded: --unique 1..100000, --max-copies 1..100")
+    return burst(args) if args.command == "burst" else load(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
