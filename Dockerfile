@@ -25,14 +25,17 @@ WORKDIR /build
 COPY . .
 
 # Release build with the Swift runtime and Foundation linked in statically, so the runtime image
-# needs only glibc, libstdc++ and hiredis. The build folder (package checkouts and objects) is a
-# BuildKit cache mount, so rebuilds are incremental; being a mount, it is gone after this step,
-# hence the copy to /staging in the same step. Package.resolved is not in the context
-# (.dockerignore): dependencies resolve from Package.swift.
+# needs only glibc, libstdc++, zlib and hiredis (`ldd` of such a build: libhiredis.so.0.14,
+# libstdc++.so.6, libz.so.1, libgcc_s.so.1, libm, libc). The build folder (package checkouts and
+# objects) is a BuildKit cache mount, so rebuilds are incremental; being a mount, it is gone after
+# this step, hence the copy to /staging in the same step. Package.resolved is not in the context
+# (.dockerignore): dependencies resolve from Package.swift. strip --strip-debug drops the DWARF
+# (about a third of the size) and keeps the symbols the crash backtracer prints.
 RUN --mount=type=cache,target=/build/.build \
     swift build -c release --static-swift-stdlib --product webhook-dedup \
     && mkdir -p /staging \
     && cp "$(swift build -c release --show-bin-path)/webhook-dedup" /staging/ \
+    && strip --strip-debug /staging/webhook-dedup \
     && cp /usr/libexec/swift/linux/swift-backtrace-static /staging/
 
 # ---------------------------------------------------------------------------------------------
@@ -45,7 +48,7 @@ FROM debian:bookworm-slim
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -q \
     && apt-get install -y -q --no-install-recommends \
-        libhiredis0.14 libstdc++6 ca-certificates curl tzdata \
+        libhiredis0.14 libstdc++6 zlib1g ca-certificates curl tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --user-group --uid 10001 --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin webhook-dedup

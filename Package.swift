@@ -99,6 +99,13 @@ let package = Package(
             path: "Benchmarks/RedisClientBench",
             swiftSettings: swiftSettings
         ),
+        // libFuzzer target for the key derivation; scripts/fuzz builds it with -sanitize=fuzzer.
+        .executableTarget(
+            name: "key-derivation-fuzzer",
+            dependencies: ["DedupCore"],
+            path: "Fuzz/KeyDerivationFuzzer",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RedisClientTests",
             dependencies: ["RedisClient"],

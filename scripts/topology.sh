@@ -60,13 +60,19 @@ topo_build() {
 
 # _topo_spawn LOG OUT CMD...: starts CMD in the background, stdout to OUT, stderr to LOG; sets
 # TOPO_SPAWNED_PID. (A function, not $(...): the process must be a child of the calling shell so
-# that `wait` can reap it and read its exit status.) In its own session (setsid, which execs in
-# place, so the pid is CMD's): Ctrl-C in the terminal reaches only the script, whose trap then
-# stops the processes in order (Redis last) instead of all of them at once.
+# that `wait` can reap it and read its exit status.) In a script (no job control) it runs in its
+# own session (setsid, which then execs in place, so the pid is CMD's): Ctrl-C in the terminal
+# reaches only the script, whose trap stops the processes in order (Redis last) instead of all of
+# them at once. In an interactive shell, job control already keeps background jobs out of Ctrl-C's
+# way, and setsid would fork (the job leads its process group), so CMD runs as it is.
 _topo_spawn() {
     local log="$1" out="$2"
     shift 2
-    setsid "$@" >>"$out" 2>>"$log" </dev/null &
+    if [[ $- == *m* ]]; then
+        "$@" >>"$out" 2>>"$log" </dev/null &
+    else
+        setsid "$@" >>"$out" 2>>"$log" </dev/null &
+    fi
     TOPO_SPAWNED_PID=$!
 }
 

@@ -9,6 +9,9 @@ import RedisClient
 /// connection of its own for the blocking `XREADGROUP`, which would otherwise stall every command
 /// queued behind it.
 struct ConsumerGroup: Sendable {
+    /// Most ids one command carries: keeps a reply small and Lua's `unpack` within its limits.
+    static let batchLimit = 500
+
     let redis: RedisClient
     let reader: RedisClient
     let keys: RedisKeys
@@ -126,11 +129,14 @@ struct ConsumerGroup: Sendable {
         for reply in try await redis.pipeline(commands) { _ = try reply.throwingServerError() }
     }
 
-    /// Delivered: acknowledged and deleted in one step.
-    func acknowledge(_ ref: EntryRef) async throws(RedisError) {
-        _ = try await redis.evalScript(
-            DeliveryScripts.acknowledge, keys: [.init(keys.stream(shard: ref.shard))], arguments: [.init(group), .init(ref.id)]
-        ).throwingServerError()
+    /// Delivered: acknowledged and deleted, one atomic step per shard.
+    func acknowledge(_ refs: [EntryRef]) async throws(RedisError) {
+        for (shard, refs) in Dictionary(grouping: refs, by: \.shard) {
+            _ = try await redis.evalScript(
+                DeliveryScripts.acknowledge, keys: [.init(keys.stream(shard: shard))],
+                arguments: [.init(group)] + refs.map { RedisArgument($0.id) }
+            ).throwingServerError()
+        }
     }
 
     /// Out of attempts: moved to the shard's dead letters in one step. False when the entry was no

@@ -1,8 +1,9 @@
 import Logging
 import RedisClient
 
-/// One attempt at one entry, from claim to acknowledgement; the scheduler runs each as a child task
-/// while it holds one of the `WD_CONCURRENCY` slots.
+/// One attempt at one entry, from claim to the downstream's answer; the scheduler runs each as a
+/// child task while it holds one of the `WD_CONCURRENCY` slots, and acknowledges delivered entries
+/// itself, in batches.
 ///
 /// A retry claims the entry again first (`XCLAIM`), which counts the attempt in the group's delivery
 /// counter before it is made; so does every other way an entry reaches a deliverer. A deliverer
@@ -24,7 +25,9 @@ struct DeliveryAttempt: Sendable {
     }
 
     enum Outcome: Sendable {
-        /// Delivered and acknowledged, moved to dead letters, or finished by someone else.
+        /// The downstream took attempt `attempt`; the entry is pending until the scheduler acknowledges it.
+        case delivered(source: String, attempt: Int)
+        /// Moved to dead letters, or finished by someone else.
         case finished
         /// Still pending in the group; try again after a backoff.
         case retry(attemptsMade: Int)
@@ -65,17 +68,8 @@ struct DeliveryAttempt: Sendable {
         let result = await downstream.deliver(entry, attempt: attempt)
         switch result {
         case .delivered:
-            do {
-                try await group.acknowledge(entry.ref)
-            } catch {
-                // Delivered but still pending: it will be delivered again, which at-least-once allows.
-                logger.warning(
-                    "delivered but cannot acknowledge; it will be delivered again",
-                    metadata: ["entry": "\(entry.ref)", "error": "\(error)"])
-                return .retry(attemptsMade: attempt)
-            }
-            metrics.delivered(source: entry.source, latency: ContinuousClock.now - started)
-            return .finished
+            metrics.attemptSucceeded(source: entry.source, latency: ContinuousClock.now - started)
+            return .delivered(source: entry.source, attempt: attempt)
         case .failed(let reason):
             if attempt >= maxAttempts {
                 return await giveUp(entry, attempts: attempt, reason: reason)

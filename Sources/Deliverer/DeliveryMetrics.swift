@@ -11,10 +11,14 @@ struct DeliveryMetrics: Sendable {
 
     private let backlogGauge = Gauge(label: DeliveryMetrics.backlogLabel)
 
-    /// A 2xx answer (or a written line) that was then acknowledged; `latency` is the attempt itself.
-    func delivered(source: String, latency: Duration) {
-        Counter(label: Self.deliveredLabel, dimensions: [("source", source)]).increment()
+    /// A 2xx answer (or a written line): how long the successful attempt took.
+    func attemptSucceeded(source: String, latency: Duration) {
         Metrics.Timer(label: Self.latencyLabel, dimensions: [("source", source)]).record(duration: latency)
+    }
+
+    /// A delivered entry, acknowledged and deleted from the stream.
+    func delivered(source: String) {
+        Counter(label: Self.deliveredLabel, dimensions: [("source", source)]).increment()
     }
 
     /// A failed attempt that will be tried again.

@@ -11,14 +11,20 @@ import ServiceLifecycle
 /// not as a sleeping task, so one slow or failing message never holds up the others; while it waits
 /// it stays pending in the group, and the sweep keeps it touched so nobody takes it over.
 ///
-/// Shutdown: stop reading and sweeping, let the attempts in flight finish (bounded by
-/// ``DelivererConfiguration/drainTimeout``, after which they are cancelled), then hand every entry
-/// still held back to the group with an idle time that lets other deliverers claim it at once.
+/// Delivered entries are acknowledged by one child at a time, each taking everything delivered
+/// since the last one began: under load the batches grow by themselves, and Redis runs one script
+/// call per batch instead of one per entry.
+///
+/// Shutdown: stop reading and sweeping, let the attempts in flight finish and their entries be
+/// acknowledged (bounded by ``DelivererConfiguration/drainTimeout``, after which attempts are
+/// cancelled), then hand every entry still held back to the group with an idle time that lets
+/// other deliverers claim it at once.
 struct DeliveryScheduler {
     private enum Event: Sendable {
         case read(Result<[ClaimedEntry], RedisError>)
         case attempted(EntryRef, DeliveryAttempt.Outcome)
         case swept(GroupSweep.Result)
+        case acknowledged([Delivered], RedisError?)
         case tick
         case shutdown
         case drainDeadline
@@ -29,6 +35,7 @@ struct DeliveryScheduler {
         enum State {
             case queued
             case attempting
+            case delivered
             case waiting(until: ContinuousClock.Instant)
         }
 
@@ -39,8 +46,15 @@ struct DeliveryScheduler {
         var touched: ContinuousClock.Instant
     }
 
+    /// An entry the downstream took, waiting for its acknowledgement.
+    private struct Delivered: Sendable {
+        var ref: EntryRef
+        var source: String
+    }
+
     private let configuration: DelivererConfiguration
     private let group: ConsumerGroup
+    private let metrics = DeliveryMetrics()
     private let attempt: DeliveryAttempt
     private let sweep: GroupSweep
     private let backoff: RetryBackoff
@@ -54,13 +68,17 @@ struct DeliveryScheduler {
     /// A read (`XREADGROUP`) is in flight; there is at most one.
     private var reading = false
     private var readerPausedUntil: ContinuousClock.Instant?
+    private var unacknowledged: [Delivered] = []
+    private var acknowledging = false
+    private var acknowledgePausedUntil: ContinuousClock.Instant?
     private var sweeping = false
     private var nextSweep = ContinuousClock.now
     private var cursors: GroupSweep.Cursors
     private var stopping = false
+    private var drainExpired = false
 
     init(configuration: DelivererConfiguration, group: ConsumerGroup, downstream: any Downstream, logger: Logger) {
-        let metrics = DeliveryMetrics()
+        let metrics = self.metrics
         self.configuration = configuration
         self.group = group
         self.attempt = DeliveryAttempt(
@@ -84,7 +102,9 @@ struct DeliveryScheduler {
             while let event = await tasks.next() {
                 if Task.isCancelled && !stopping { beginStopping(&tasks) }
                 handle(event, in: &tasks)
-                if stopping && attempting == 0 && !reading && !sweeping { break }
+                if stopping && attempting == 0 && !reading && !sweeping && !acknowledging && (unacknowledged.isEmpty || drainExpired) {
+                    break
+                }
                 startWork(in: &tasks)
             }
             tasks.cancelAll()
@@ -122,11 +142,26 @@ struct DeliveryScheduler {
             }
             for claimed in result.claimed { take(claimed, now: now) }
         case .tick:
-            if !stopping { addTick(to: &tasks) }
+            // While stopping, the clock only matters to retry a failed acknowledgement.
+            if !stopping || !unacknowledged.isEmpty { addTick(to: &tasks) }
             if waiting > 0 { queueDueRetries(now: now) }
         case .shutdown:
             if !stopping { beginStopping(&tasks) }
+        case .acknowledged(let batch, nil):
+            acknowledging = false
+            for item in batch {
+                held[item.ref] = nil
+                metrics.delivered(source: item.source)
+            }
+        case .acknowledged(let batch, let error?):
+            acknowledging = false
+            unacknowledged = batch + unacknowledged
+            acknowledgePausedUntil = now + .seconds(1)
+            logger.warning(
+                "cannot acknowledge delivered entries; trying again in 1 s",
+                metadata: ["entries": "\(unacknowledged.count)", "error": "\(error)"])
         case .drainDeadline:
+            drainExpired = true
             if attempting > 0 {
                 logger.warning("attempts still in flight after the drain time; cancelling them", metadata: ["attempts": "\(attempting)"])
                 tasks.cancelAll()
@@ -134,10 +169,25 @@ struct DeliveryScheduler {
         }
     }
 
-    /// Starts what the state allows: attempts up to the concurrency, one read, one sweep.
+    /// Starts what the state allows: one acknowledgement batch (also while stopping), attempts up to
+    /// the concurrency, one read, one sweep.
     private mutating func startWork(in tasks: inout TaskGroup<Event>) {
-        if stopping { return }
         let now = ContinuousClock.now
+        if !acknowledging, !unacknowledged.isEmpty, acknowledgePausedUntil.map({ now >= $0 }) ?? true {
+            acknowledging = true
+            let batch = Array(unacknowledged.prefix(ConsumerGroup.batchLimit))
+            unacknowledged.removeFirst(batch.count)
+            let group = self.group
+            tasks.addTask {
+                do throws(RedisError) {
+                    try await group.acknowledge(batch.map(\.ref))
+                    return .acknowledged(batch, nil)
+                } catch {
+                    return .acknowledged(batch, error)
+                }
+            }
+        }
+        if stopping { return }
         while attempting < configuration.concurrency, let job = queue.popFirst() {
             held[job.ref]?.state = .attempting
             attempting += 1
@@ -160,8 +210,10 @@ struct DeliveryScheduler {
             let sweep = self.sweep
             tasks.addTask { .swept(await sweep.run(input)) }
         }
-        // The own pending list of an earlier run goes first; new entries after it.
-        if !reading, !cursors.recoveringOwnPending, room > 0, waiting < configuration.maxWaitingRetries,
+        // The own pending list of an earlier run goes first; new entries after it. A read waits until
+        // half the read-ahead is free: refilling one entry per finished attempt would make one round
+        // trip per entry, and the reads, one at a time, would cap the throughput.
+        if !reading, !cursors.recoveringOwnPending, room >= max(configuration.readAhead / 2, 1), waiting < configuration.maxWaitingRetries,
             readerPausedUntil.map({ now >= $0 }) ?? true
         {
             reading = true
@@ -193,6 +245,10 @@ struct DeliveryScheduler {
 
     private mutating func finishAttempt(_ ref: EntryRef, _ outcome: DeliveryAttempt.Outcome, now: ContinuousClock.Instant) {
         switch outcome {
+        case .delivered(let source, let attempt):
+            held[ref]?.state = .delivered
+            held[ref]?.attemptsMade = attempt
+            unacknowledged.append(Delivered(ref: ref, source: source))
         case .finished:
             held[ref] = nil
         case .retry(let attemptsMade):

@@ -3,13 +3,15 @@ import RedisClient
 /// The Lua scripts of delivery. Each is one atomic step on one shard: its keys share the shard's
 /// `{hash tag}`, so they stay valid on Redis Cluster, and no reader ever sees half of a step.
 enum DeliveryScripts {
-    /// Delivered: `XACK` + `XDEL`, so the stream holds only the backlog and `XLEN` is the lag.
+    /// Delivered: `XACK` + `XDEL`, so the stream holds only the backlog and `XLEN` is the lag. Takes
+    /// a batch of ids: acknowledging what finished meanwhile in one call costs Redis far less than
+    /// one call per entry.
     ///
-    /// KEYS: stream. ARGV: group, entry id. Returns the number of entries deleted.
+    /// KEYS: stream. ARGV: group, entry ids... Returns the number of entries deleted.
     static let acknowledge = RedisScript(
         """
-        redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-        return redis.call('XDEL', KEYS[1], ARGV[2])
+        redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
+        return redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
         """)
 
     /// Out of attempts: copy the entry to the dead-letter stream with `original_id`, `error`,

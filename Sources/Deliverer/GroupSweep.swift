@@ -12,7 +12,8 @@ import RedisClient
 ///    deliverer that died or hangs, since live ones keep touching theirs.
 /// 4. Measure the backlog for the gauge.
 ///
-/// Claims never exceed `room`, the free read-ahead, so a take-over cannot flood one deliverer.
+/// Claims never exceed `room` (the scheduler's free read-ahead, or a quarter of it when the queue is
+/// full), so taking over a dead deliverer's backlog cannot flood one live deliverer.
 struct GroupSweep: Sendable {
     /// Where each shard's scans continue.
     struct Cursors: Sendable {
@@ -43,9 +44,6 @@ struct GroupSweep: Sendable {
         var cursors: Cursors
     }
 
-    /// Largest batch per command: keeps a single reply small and Lua's `unpack` within its limits.
-    static let batch = 500
-
     let group: ConsumerGroup
     let claimIdle: Duration
     let metrics: DeliveryMetrics
@@ -72,19 +70,19 @@ struct GroupSweep: Sendable {
         for (shard, refs) in byShard {
             var start = 0
             while start < refs.count {
-                let slice = refs[start..<min(start + Self.batch, refs.count)]
+                let slice = refs[start..<min(start + ConsumerGroup.batchLimit, refs.count)]
                 let pending = try await group.touch(shard: shard, ids: slice.map(\.id))
                 for ref in slice {
                     if pending.contains(ref.id) { result.touched.append(ref) } else { result.gone.append(ref) }
                 }
-                start += Self.batch
+                start += ConsumerGroup.batchLimit
             }
         }
     }
 
     private func recoverOwnPending(room: inout Int, into result: inout Result) async throws(RedisError) {
         for (shard, after) in result.cursors.ownPending.sorted(by: { $0.key < $1.key }) where room > 0 {
-            let wanted = min(room, Self.batch)
+            let wanted = min(room, ConsumerGroup.batchLimit)
             let ids = try await group.ownPending(shard: shard, after: after, count: wanted)
             let claimed = try await group.claim(shard: shard, ids: ids)
             result.claimed += claimed
@@ -99,7 +97,8 @@ struct GroupSweep: Sendable {
     private func takeOver(room: inout Int, into result: inout Result) async throws(RedisError) {
         for shard in 0..<group.shards where room > 0 {
             let cursor = result.cursors.takeOver[shard] ?? "0-0"
-            let (next, claimed) = try await group.takeOver(shard: shard, cursor: cursor, count: min(room, Self.batch), minIdle: claimIdle)
+            let (next, claimed) = try await group.takeOver(
+                shard: shard, cursor: cursor, count: min(room, ConsumerGroup.batchLimit), minIdle: claimIdle)
             result.cursors.takeOver[shard] = next
             result.claimed += claimed
             room -= claimed.count

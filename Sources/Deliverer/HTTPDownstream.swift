@@ -47,12 +47,18 @@ struct HTTPDownstream: Downstream {
             if (200..<300).contains(status) { return .delivered }
             let text = String(decoding: start, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return .failed(text.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(text)")
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+        } catch let error as HTTPClientError where Self.timeouts.contains(error) {
             return .failed("timed out after \(timeout.milliseconds) ms")
         } catch {
             return .failed(Self.describe(error))
         }
     }
+
+    /// Every way the client reports that the attempt's time ran out, including while it waited for
+    /// a connection (after a timeout the connection is closed, so the retry connects anew).
+    private static let timeouts: [HTTPClientError] = [
+        .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,
+    ]
 
     func shutdown() async {
         try? await client.shutdown()

@@ -9,6 +9,8 @@ every POST 200 and appends one JSON line per request to --out:
    "entry_id" (X-Dedup-Entry-Id), "attempt" (X-Delivery-Attempt), "content_type",
    "message_id" (data.key.id of an Evolution body, else null), "bytes"}
 --fail-first N answers 503 to the first N requests (to watch retries).
+--delay-ms N waits N ms after recording a request before answering it (deliveries stay in flight
+longer, e.g. for scripts/chaos killing a deliverer).
 """
 
 import argparse
@@ -16,6 +18,7 @@ import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -25,6 +28,7 @@ def main():
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--delay-ms", type=int, default=0)
     args = parser.parse_args()
 
     lock = threading.Lock()
@@ -60,6 +64,8 @@ def main():
                 if not fail:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                     out.flush()
+            if args.delay_ms > 0:
+                time.sleep(args.delay_ms / 1000.0)
             answer = b'{"ok":false}' if fail else b'{"ok":true}'
             self.send_response(503 if fail else 200)
             self.send_header("Content-Type", "application/json")

@@ -8,6 +8,12 @@
   load   steady, bounded load: THREADS keep-alive connections POSTing at RATE requests/s in all,
          about one in five a re-send of an earlier message, until DURATION seconds pass or
          STOP_FILE appears. Counts answers by status and connection errors.
+  sender behaves like Evolution API's webhook sender (for scripts/chaos): UNIQUE messages started
+         at RATE messages/s, each sent 1..MAX_COPIES times; every copy is retried on any non-2xx
+         (Evolution gives up on 400/401/403/404/422; this client retries those too, so a bug shows
+         as a failure instead of a silent give-up) and on connection errors and timeouts, with
+         exponential backoff, until a 2xx or GIVE_UP seconds. --sent-out gets every id sent,
+         --acked-out every id that got a 2xx.
 
 Both write a JSON summary (--out, default stdout) and the ids of accepted messages (--ids-out), so
 a caller can check what was delivered downstream.
@@ -295,6 +301,123 @@ def load(args):
     return 0 if summary["ok"] else 1
 
 
+def sender(args):
+    """Evolution-like: every copy retried with backoff until a 2xx (bounded by --give-up)."""
+    template, origin = load_template()
+    rng = random.Random(args.seed)
+    run = args.run if args.run is not None else int(time.time() * 1000) & 0xFFFFFFFF
+    plan = [(message_id(run, i), rng.randint(1, args.max_copies)) for i in range(args.unique)]
+    lock = threading.Lock()
+    state = {
+        "next": 0, "requests": 0, "by_status": {}, "connection_errors": 0, "timeouts": 0,
+        "retries": 0, "gave_up": [], "acked": set(), "accepted": {}, "duplicate": 0,
+        "error_samples": [], "first_non_2xx": None, "last_non_2xx": None,
+    }
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def note(key, value=1):
+        state[key] += value
+
+    def send_copy(client, msg_id, copy_number):
+        body = evolution_message(template, msg_id, copy_number, lid_form=(copy_number % 3 == 2))
+        deadline = time.monotonic() + args.give_up
+        backoff = args.backoff_ms / 1000.0
+        attempt = 0
+        while True:
+            attempt += 1
+            status, answer, error = None, None, None
+            try:
+                status, answer = client.post(body)
+            except Exception as exc:  # noqa: BLE001 - every failure is retried
+                error = exc
+            with lock:
+                state["requests"] += 1
+                if attempt > 1:
+                    note("retries")
+                if error is not None:
+                    if isinstance(error, TimeoutError) or "timed out" in str(error):
+                        note("timeouts")
+                    else:
+                        note("connection_errors")
+                    if len(state["error_samples"]) < 5:
+                        state["error_samples"].append(repr(error))
+                else:
+                    state["by_status"][str(status)] = state["by_status"].get(str(status), 0) + 1
+                    if 200 <= status < 300:
+                        state["acked"].add(msg_id)
+                        outcome = answer.get("status") if isinstance(answer, dict) else None
+                        if outcome == "accepted":
+                            state["accepted"][msg_id] = state["accepted"].get(msg_id, 0) + 1
+                        elif outcome == "duplicate":
+                            note("duplicate")
+                        return True
+                    t = round(time.monotonic() - started, 2)
+                    state["first_non_2xx"] = state["first_non_2xx"] or t
+                    state["last_non_2xx"] = t
+            if time.monotonic() + backoff > deadline or stop.is_set():
+                with lock:
+                    state["gave_up"].append(msg_id)
+                return False
+            time.sleep(backoff * (0.5 + rng.random() / 2))
+            backoff = min(backoff * 2, args.backoff_max_ms / 1000.0)
+
+    def worker():
+        client = Client(args.url, args.timeout)
+        while not stop.is_set():
+            with lock:
+                i = state["next"]
+                if i >= len(plan):
+                    return
+                state["next"] += 1
+            due = started + i / args.rate
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            msg_id, copies = plan[i]
+            for c in range(copies):
+                send_copy(client, msg_id, c)
+
+    threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except KeyboardInterrupt:
+        stop.set()
+        for t in threads:
+            t.join()
+    elapsed = time.monotonic() - started
+    sent_ids = [m for m, _ in plan[: state["next"]]]
+    summary = {
+        "run": run, "template": origin, "seconds": round(elapsed, 2),
+        "unique_sent": len(sent_ids), "copies": sum(c for _, c in plan[: state["next"]]),
+        "requests": state["requests"], "retries": state["retries"], "by_status": state["by_status"],
+        "connection_errors": state["connection_errors"], "timeouts": state["timeouts"],
+        "acked": len(state["acked"]), "accepted": sum(state["accepted"].values()),
+        "unique_accepted": len(state["accepted"]), "duplicate": state["duplicate"],
+        "accepted_more_than_once": sorted(k for k, v in state["accepted"].items() if v > 1),
+        "gave_up": sorted(set(state["gave_up"]) - state["acked"]),
+        "first_non_2xx_s": state["first_non_2xx"], "last_non_2xx_s": state["last_non_2xx"],
+        "error_samples": state["error_samples"],
+    }
+    summary["ok"] = not summary["gave_up"] and summary["acked"] == len(sent_ids)
+    text = json.dumps(summary, indent=2)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+    if args.sent_out:
+        with open(args.sent_out, "w", encoding="utf-8") as f:
+            f.writelines(m + "\n" for m in sent_ids)
+    if args.acked_out:
+        with open(args.acked_out, "w", encoding="utf-8") as f:
+            f.writelines(m + "\n" for m in sorted(state["acked"]))
+    return 0 if summary["ok"] else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -313,7 +436,21 @@ def main():
     l.add_argument("--rate", type=float, default=200.0, help="requests per second, all threads together")
     l.add_argument("--duration", type=float, default=20.0, help="upper bound in seconds")
     l.add_argument("--stop-file", help="stop as soon as this file exists")
+    s = sub.add_parser("sender", parents=[common], help="Evolution-like sender that retries until 2xx")
+    s.add_argument("--unique", type=int, default=200)
+    s.add_argument("--rate", type=float, default=20.0, help="new unique messages per second")
+    s.add_argument("--max-copies", type=int, default=5)
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--backoff-ms", type=float, default=100.0, help="first retry delay, doubled per retry")
+    s.add_argument("--backoff-max-ms", type=float, default=2000.0)
+    s.add_argument("--give-up", type=float, default=60.0, help="seconds one copy is retried at most")
+    s.add_argument("--sent-out", help="file for every id sent, one a line")
+    s.add_argument("--acked-out", help="file for every id that got a 2xx, one a line")
     args = parser.parse_args()
+    if args.command == "sender":
+        if not (0 < args.unique <= 100000 and 1 <= args.max_copies <= 100 and 0 < args.rate <= 5000 and 0 < args.give_up <= 600):
+            parser.error("sender is bounded: --unique 1..100000, --max-copies 1..100, 0 < --rate <= 5000, 0 < --give-up <= 600")
+        return sender(args)
     if args.command == "load" and not (0 < args.rate <= 5000 and 0 < args.duration <= 600):
         parser.error("load is bounded: 0 < --rate <= 5000 requests/s, 0 < --duration <= 600 s")
     if args.command == "burst" and not (0 < args.unique <= 100000 and 1 <= args.max_copies <= 100):

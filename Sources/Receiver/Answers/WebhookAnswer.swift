@@ -36,7 +36,41 @@ struct WebhookAnswer: Encodable, Sendable {
     }
 
     var response: Response {
-        JSONResponse.make(.ok, self, headers: [HTTPField.Name.dedupStatus: status.rawValue])
+        var buffer = ByteBuffer()
+        buffer.writeBytes(json)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .dedupStatus: status.rawValue], body: .init(byteBuffer: buffer))
+    }
+
+    /// The body as `JSONEncoder` wrote it (members in declaration order, absent ones left out), written
+    /// by hand: the encoder cost ~3% of the receiver's CPU on every request.
+    var json: [UInt8] {
+        var json = JSONText(capacity: 128 + 128 * (items?.count ?? 0))
+        json.raw(#"{"status":"#)
+        json.string(status.rawValue)
+        if let key {
+            json.raw(#","key":"#)
+            json.string(key)
+        }
+        if let id {
+            json.raw(#","id":"#)
+            json.string(id)
+        }
+        if let items {
+            json.raw(#","items":["#)
+            for (position, item) in items.enumerated() {
+                json.raw(position > 0 ? #",{"key":"# : #"{"key":"#)
+                json.string(item.key)
+                json.raw(#","status":"#)
+                json.string(item.status.rawValue)
+                json.raw(#","id":"#)
+                json.string(item.id)
+                json.raw("}")
+            }
+            json.raw("]")
+        }
+        json.raw("}")
+        return json.bytes
     }
 }
 

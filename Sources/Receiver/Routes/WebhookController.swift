@@ -133,20 +133,32 @@ struct WebhookController<Context: RequestContext>: Sendable {
         }
     }
 
-    /// The request headers as a JSON object (name → value; repeated names joined with ", ").
+    /// The request headers as a JSON object (name → value; repeated names joined with ", "), names
+    /// sorted. Written by hand: `JSONSerialization` took ~15% of the receiver's CPU here.
     static func forwardedHeadersJSON(_ headers: HTTPFields, auth: AuthRule?) -> Data {
         let tokenHeader = auth.flatMap { $0.kind == .token ? $0.header.lowercased() : nil }
-        var object: [String: String] = [:]
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(headers.count)
         for field in headers {
             let name = field.name.canonicalName
             if unforwardedHeaders.contains(name) || name == tokenHeader { continue }
-            if let existing = object[name] {
-                object[name] = existing + ", " + field.value
+            if let existing = fields.firstIndex(where: { $0.name == name }) {
+                fields[existing].value += ", " + field.value
             } else {
-                object[name] = field.value
+                fields.append((name, field.value))
             }
         }
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        fields.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        var json = JSONText(capacity: 64 * (fields.count + 1))
+        json.raw("{")
+        for (position, field) in fields.enumerated() {
+            if position > 0 { json.raw(",") }
+            json.string(field.name)
+            json.raw(":")
+            json.string(field.value)
+        }
+        json.raw("}")
+        return Data(json.bytes)
     }
 
     private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {

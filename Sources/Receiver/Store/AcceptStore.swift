@@ -89,6 +89,9 @@ struct AcceptStore: Sendable {
         guard let parts = reply.array, parts.count == 2, let flag = parts[0].int, let seen = parts[1].bytes else {
             throw .protocol("accept script returned \(reply)")
         }
+        if let id = SeenRecord.entryID(fastPath: seen) {
+            return AcceptResult(isNew: flag == 1, entryID: id)
+        }
         guard let record = try? JSONDecoder().decode(SeenRecord.self, from: Data(seen)) else {
             throw .protocol("seen record is not JSON: \(String(decoding: seen, as: UTF8.self))")
         }
@@ -101,4 +104,16 @@ struct SeenRecord: Codable, Sendable {
     var id: String
     var at: Int64
     var by: String
+
+    /// The entry id of a value as ``AcceptScript`` writes it, `{"id":"1732890000123-0","at":...`,
+    /// read without a JSON decoder (`JSONDecoder` cost ~4% of the receiver's CPU here); nil for any
+    /// other shape, which the caller decodes in full.
+    static func entryID(fastPath value: [UInt8]) -> String? {
+        let prefix: [UInt8] = Array(#"{"id":""#.utf8)
+        guard value.count > prefix.count + 3, value.starts(with: prefix) else { return nil }
+        var end = prefix.count
+        while end < value.count, value[end] != UInt8(ascii: "\""), value[end] != UInt8(ascii: "\\") { end += 1 }
+        guard end > prefix.count, end + 1 < value.count, value[end] == UInt8(ascii: "\""), value[end + 1] == UInt8(ascii: ",") else { return nil }
+        return String(decoding: value[prefix.count..<end], as: UTF8.self)
+    }
 }
