@@ -31,6 +31,11 @@ indirect enum ConfigValue {
     /// Parses YAML. Errors give libyaml's problem and position but never the offending line, which
     /// could hold a secret.
     static func parseYAML(_ text: String) throws(ConfigError) -> ConfigValue {
+        // Yams builds the tree recursively: a few thousand nested `[` overflowed the stack (found by
+        // scripts/fuzz). A sources file is a few levels deep; refuse anything near the danger.
+        guard yamlNestingBound(text) <= maxYAMLNesting else {
+            throw ConfigError("invalid YAML: nested more than \(maxYAMLNesting) levels")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -61,7 +66,7 @@ indirect enum ConfigValue {
             switch node.tag.description {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return node.bool.map(ConfigValue.bool) ?? .string(scalar.string)
-            case Tag.Name.int.rawValue: return node.int.map(ConfigValue.int) ?? .string(scalar.string)
+            case Tag.Name.int.rawValue: return yamlInt(scalar.string).map(ConfigValue.int) ?? .string(scalar.string)
             case Tag.Name.float.rawValue: return node.float.map(ConfigValue.double) ?? .string(scalar.string)
             default: return .string(scalar.string)
             }
@@ -102,6 +107,66 @@ indirect enum ConfigValue {
             }
             return .map(pairs)
         }
+    }
+
+    static let maxYAMLNesting = 200
+
+    /// An upper bound of the YAML nesting depth, cheap and conservative: the deepest run of open flow
+    /// brackets (`[`, `{`, quotes ignored), plus per line the indentation and the `- `/`? ` block
+    /// indicators that open nested collections on one line.
+    static func yamlNestingBound(_ text: String) -> Int {
+        var flow = 0
+        var deepest = 0
+        var lineStart = true
+        var lineDepth = 0
+        for byte in text.utf8 {
+            if lineStart, byte == 0x20 || byte == 0x09 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: ":") {
+                lineDepth += 1
+                deepest = max(deepest, flow + lineDepth)
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                flow += 1
+                deepest = max(deepest, flow + lineDepth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                flow = max(0, flow - 1)
+            case UInt8(ascii: "\n"):
+                lineStart = true
+                lineDepth = 0
+                continue
+            default:
+                break
+            }
+            lineStart = false
+        }
+        return deepest
+    }
+
+    /// A YAML 1.1 integer (`86400`, `+5`, `1_000`, `0x1F`, `0o17`, `0b101`), or nil when it does not
+    /// fit an Int. Not Yams' `Node.int`: its sexagesimal form (`599622222222222222:22:22`) traps on
+    /// overflow, which crashed start-up instead of a clear error (found by scripts/fuzz). Sexagesimal
+    /// (`1:30`) is not accepted; such a value reads as a string and its field reports the error.
+    static func yamlInt(_ text: String) -> Int? {
+        var digits = text.replacingOccurrences(of: "_", with: "")
+        var sign = 1
+        if let first = digits.first, first == "-" || first == "+" {
+            sign = first == "-" ? -1 : 1
+            digits.removeFirst()
+        }
+        let radix: Int
+        if digits.hasPrefix("0x") {
+            radix = 16
+        } else if digits.hasPrefix("0o") {
+            radix = 8
+        } else if digits.hasPrefix("0b") {
+            radix = 2
+        } else {
+            radix = 10
+        }
+        if radix != 10 { digits.removeFirst(2) }
+        guard !digits.isEmpty, digits.first != "-", digits.first != "+", let magnitude = Int(digits, radix: radix) else { return nil }
+        return sign * magnitude
     }
 
     private static func position(_ mark: Mark?) -> String {
