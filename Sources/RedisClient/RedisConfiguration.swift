@@ -88,7 +88,9 @@ public struct RedisConfiguration: Sendable, Equatable {
             }
             let after = hostPart[hostPart.index(after: close)...]
             hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+            if after.hasPrefix(":") {
+                portText = after.dropFirst()
+            } else if !after.isEmpty {
                 throw .init(url: url, reason: "unexpected \"\(after)\" after the host")
             }
         } else if let colon = hostPart.lastIndex(of: ":") {

@@ -28,10 +28,14 @@ struct ReceiveCommand: AsyncParsableCommand {
     @Option(name: .customLong("sources-file"), help: "JSON or YAML file of per-source rules (env WD_SOURCES_FILE, default none)")
     var sourcesFile: String?
 
-    @Option(name: .customLong("drain-seconds"), help: "After SIGTERM, /readyz answers 503 this long while requests are still served (env WD_DRAIN_SECONDS, default 5)")
+    @Option(
+        name: .customLong("drain-seconds"),
+        help: "After SIGTERM, /readyz answers 503 this long while requests are still served (env WD_DRAIN_SECONDS, default 5)")
     var drainSeconds: String?
 
-    @Option(name: .customLong("redis-timeout-ms"), help: "Bound on a Redis call on the request path; past it the answer is 503 (env WD_REDIS_TIMEOUT_MS, default 2000)")
+    @Option(
+        name: .customLong("redis-timeout-ms"),
+        help: "Bound on a Redis call on the request path; past it the answer is 503 (env WD_REDIS_TIMEOUT_MS, default 2000)")
     var redisTimeoutMs: String?
 
     @Option(name: .customLong("name"), help: "Receiver name recorded with each message (env WD_RECEIVER_NAME, default hostname-pid)")

@@ -40,7 +40,8 @@ struct Setting {
 
 /// Options every subcommand that talks to Redis shares.
 struct RedisOptions: ParsableArguments {
-    @Option(name: .customLong("redis-url"), help: "Redis URL redis://[user:password@]host:port[/db] (env REDIS_URL, default redis://127.0.0.1:6379/0)")
+    @Option(
+        name: .customLong("redis-url"), help: "Redis URL redis://[user:password@]host:port[/db] (env REDIS_URL, default redis://127.0.0.1:6379/0)")
     var redisURL: String?
 
     @Option(name: .customLong("key-prefix"), help: "Prefix of every Redis key (env WD_KEY_PREFIX, default wd)")

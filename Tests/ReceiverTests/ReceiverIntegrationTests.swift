@@ -3,8 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import RedisClient
 import Receiver
+import RedisClient
 import Testing
 
 @Suite("Receiver against a real Redis", .enabled(if: ReceiverTest.redisAvailable, ReceiverTest.skipReason))
@@ -62,9 +62,10 @@ struct ReceiverIntegrationTests {
         for index in stride(from: 0, to: fields.count, by: 2) {
             map[fields[index].string ?? ""] = fields[index + 1].bytes
         }
-        #expect(fields.compactMap(\.string).enumerated().filter { $0.offset % 2 == 0 }.map(\.element) == [
-            "key", "source", "path", "received_at", "receiver", "content_type", "headers", "body",
-        ])
+        #expect(
+            fields.compactMap(\.string).enumerated().filter { $0.offset % 2 == 0 }.map(\.element) == [
+                "key", "source", "path", "received_at", "receiver", "content_type", "headers", "body",
+            ])
         #expect(map["key"].map { String(decoding: $0, as: UTF8.self) } == key)
         #expect(map["source"].map { String(decoding: $0, as: UTF8.self) } == "evolution")
         #expect(map["path"].map { String(decoding: $0, as: UTF8.self) } == "/messages-upsert")
@@ -114,7 +115,8 @@ struct ReceiverIntegrationTests {
         let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
         try await app.test(.router) { client in
             try await client.execute(
-                uri: "/webhook/evolution", method: .post, headers: ReceiverTest.jsonHeaders, body: ByteBuffer(string: "{\"event\": \"messages.upsert\",")
+                uri: "/webhook/evolution", method: .post, headers: ReceiverTest.jsonHeaders,
+                body: ByteBuffer(string: "{\"event\": \"messages.upsert\",")
             ) { response in
                 #expect(response.status == .badRequest)
                 let answer = try Answer(response)
@@ -149,21 +151,27 @@ struct ReceiverIntegrationTests {
         defer { redis.close() }
         let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
         @Sendable func metaBody(_ ids: [String]) throws -> ByteBuffer {
-            let messages = ids.map { ["from": "5521987650001", "id": $0, "timestamp": "1761060000", "type": "text", "text": ["body": "hi"]] as [String: Any] }
+            let messages = ids.map {
+                ["from": "5521987650001", "id": $0, "timestamp": "1761060000", "type": "text", "text": ["body": "hi"]] as [String: Any]
+            }
             let object: [String: Any] = [
                 "object": "whatsapp_business_account",
-                "entry": [[
-                    "id": "104857600000001",
-                    "changes": [[
-                        "field": "messages",
-                        "value": [
-                            "messaging_product": "whatsapp",
-                            "metadata": ["display_phone_number": "5511912340000", "phone_number_id": "109876543210001"],
-                            "contacts": [["profile": ["name": "M"], "wa_id": "5521987650001"]],
-                            "messages": messages,
-                        ] as [String: Any],
-                    ]],
-                ] as [String: Any]],
+                "entry": [
+                    [
+                        "id": "104857600000001",
+                        "changes": [
+                            [
+                                "field": "messages",
+                                "value": [
+                                    "messaging_product": "whatsapp",
+                                    "metadata": ["display_phone_number": "5511912340000", "phone_number_id": "109876543210001"],
+                                    "contacts": [["profile": ["name": "M"], "wa_id": "5521987650001"]],
+                                    "messages": messages,
+                                ] as [String: Any],
+                            ]
+                        ],
+                    ] as [String: Any]
+                ],
             ]
             return ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object))
         }
@@ -245,7 +253,8 @@ struct ReceiverIntegrationTests {
             }
             server.stop()
             let other = Data(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "3A9F2C71D04B8E5A6C11", with: "NEWID0001").utf8)
-            try await client.execute(uri: "/webhook/evo", method: .post, headers: ReceiverTest.jsonHeaders, body: ByteBuffer(bytes: other)) { response in
+            try await client.execute(uri: "/webhook/evo", method: .post, headers: ReceiverTest.jsonHeaders, body: ByteBuffer(bytes: other)) {
+                response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] != nil)
                 let answer = try Answer(response)

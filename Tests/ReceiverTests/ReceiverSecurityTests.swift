@@ -4,8 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import RedisClient
 import Receiver
+import RedisClient
 import Testing
 
 @Suite("Receiver auth and rate limits against a real Redis", .enabled(if: ReceiverTest.redisAvailable, ReceiverTest.skipReason))
@@ -47,7 +47,7 @@ struct ReceiverSecurityTests {
                     if response.status == .tooManyRequests {
                         #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
                         let answer = try Answer(response)
-                #expect(answer.error == "rate_limited")
+                        #expect(answer.error == "rate_limited")
                     }
                     statuses.append(response.status)
                 }

@@ -3,12 +3,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import RedisClient
 import Receiver
+import RedisClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The server, fixtures and application the receiver's tests share.

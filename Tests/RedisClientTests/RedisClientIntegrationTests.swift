@@ -21,11 +21,12 @@ struct RedisClientIntegrationTests {
         let reply = try await redis.command(
             "EVAL", "return {1, 'two', {3, {'four'}}, redis.status_reply('OK'), false}", 0)
         #expect(
-            reply == .array([
-                .integer(1), .bulkString(Array("two".utf8)),
-                .array([.integer(3), .array([.bulkString(Array("four".utf8))])]),
-                .simpleString("OK"), .null,
-            ]))
+            reply
+                == .array([
+                    .integer(1), .bulkString(Array("two".utf8)),
+                    .array([.integer(3), .array([.bulkString(Array("four".utf8))])]),
+                    .simpleString("OK"), .null,
+                ]))
         let error = try await redis.send(RedisCommand("NOSUCHCOMMAND"))
         #expect(error.errorMessage?.contains("unknown command") == true)
         await #expect(throws: RedisError.self) { try await redis.command("NOSUCHCOMMAND") }
