@@ -8,9 +8,9 @@ extension RESPValue {
         case REDIS_REPLY_STRING:
             self = .bulkString(Self.copyBytes(r.str, r.len))
         case REDIS_REPLY_STATUS:
-            self = .simpleString(String(decoding: Self.copyBytes(r.str, r.len), as: UTF8.self))
+            self = .simpleString(Self.string(r.str, r.len))
         case REDIS_REPLY_ERROR:
-            self = .error(String(decoding: Self.copyBytes(r.str, r.len), as: UTF8.self))
+            self = .error(Self.string(r.str, r.len))
         case REDIS_REPLY_INTEGER:
             self = .integer(Int64(r.integer))
         case REDIS_REPLY_NIL:
@@ -28,6 +28,13 @@ extension RESPValue {
             self = .array(values)
         default:
             self = .error("unknown hiredis reply type \(r.type)")
+        }
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> String {
+        guard let pointer, length > 0 else { return "" }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }
     }
 

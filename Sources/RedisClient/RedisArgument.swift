@@ -1,3 +1,4 @@
+import CHiredis
 public import Foundation
 
 /// One binary-safe argument of a command. Strings, byte arrays, `Data` and integers convert without
@@ -29,41 +30,78 @@ public struct RedisArgument: Sendable, ExpressibleByStringLiteral, ExpressibleBy
         }
     }
 
-    @usableFromInline
-    func append(to buffer: inout [UInt8]) {
+    /// Copies the bytes to `destination` (room for ``byteCount`` bytes) and returns how many.
+    func copyBytes(to destination: UnsafeMutablePointer<UInt8>) -> Int {
+        let buffer = UnsafeMutableRawBufferPointer(start: destination, count: byteCount)
         switch storage {
-        case .string(let s): buffer.append(contentsOf: s.utf8)
-        case .bytes(let b): buffer.append(contentsOf: b)
-        case .data(let d): buffer.append(contentsOf: d)
+        case .string(let s): buffer.copyBytes(from: s.utf8)
+        case .bytes(let b): buffer.copyBytes(from: b)
+        case .data(let d): buffer.copyBytes(from: d)
         }
+        return buffer.count
     }
 }
 
-/// A command packed into one contiguous buffer plus argument lengths, ready for
-/// `redisAppendCommandArgv`. Packing happens on the caller's task so the connection's owner thread
-/// only copies bytes into hiredis.
+/// A command in Redis's wire format, formatted by hiredis (`redisFormatSdsCommandArgv`, binary safe:
+/// every argument goes out length-prefixed) on the caller's task. The connection's owner thread then
+/// only appends finished bytes to its output buffer, so the one thread that talks to Redis does as
+/// little per command as it can.
 public struct RedisCommand: Sendable {
-    @usableFromInline var buffer: [UInt8]
-    @usableFromInline var lengths: [Int]
+    let formatted: FormattedCommand
 
     public init(_ arguments: [RedisArgument]) {
         var total = 0
         for argument in arguments { total += argument.byteCount }
-        buffer = []
-        buffer.reserveCapacity(total)
-        lengths = []
-        lengths.reserveCapacity(arguments.count)
-        for argument in arguments {
-            argument.append(to: &buffer)
-            lengths.append(argument.byteCount)
+        let count = arguments.count
+        formatted = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { packed in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: max(count, 1)) { lengths in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: max(count, 1)) { argv in
+                    let base = packed.baseAddress!
+                    var offset = 0
+                    for (index, argument) in arguments.enumerated() {
+                        let length = argument.copyBytes(to: base + offset)
+                        argv[index] = UnsafeRawPointer(base + offset).assumingMemoryBound(to: CChar.self)
+                        lengths[index] = length
+                        offset += length
+                    }
+                    return FormattedCommand(argc: count, argv: argv.baseAddress!, lengths: lengths.baseAddress!)
+                }
+            }
         }
     }
 
     public init(_ arguments: RedisArgument...) { self.init(arguments) }
 
     /// The command name (first argument), for logs and errors.
-    public var name: String {
-        guard let first = lengths.first else { return "" }
-        return String(decoding: buffer[0..<first], as: UTF8.self)
+    public var name: String { formatted.firstArgument }
+}
+
+/// The bytes `redisFormatSdsCommandArgv` allocated for one command, freed with the last copy of the
+/// command that holds them. Immutable after init, hence safely shared between tasks.
+final class FormattedCommand: @unchecked Sendable {
+    let bytes: UnsafeMutablePointer<CChar>
+    let count: Int
+
+    init(argc: Int, argv: UnsafeMutablePointer<UnsafePointer<CChar>?>, lengths: UnsafePointer<Int>) {
+        // The sds variant formats lengths with hiredis's own integer writer; the plain
+        // `redisFormatCommandArgv` goes through sprintf, which costs several times more per command.
+        var target: sds?
+        let length = redisFormatSdsCommandArgv(&target, Int32(argc), argv, lengths)
+        guard length >= 0, let target else { fatalError("out of memory formatting a Redis command") }
+        bytes = target
+        count = Int(length)
+    }
+
+    deinit { redisFreeSdsCommand(bytes) }
+
+    /// The first bulk string of `*N\r\n$LEN\r\nNAME\r\n...`.
+    var firstArgument: String {
+        let raw = UnsafeRawBufferPointer(start: bytes, count: count)
+        guard let dollar = raw.firstIndex(of: UInt8(ascii: "$")),
+            let lengthEnd = raw[dollar...].firstIndex(of: UInt8(ascii: "\r")),
+            let length = Int(String(decoding: raw[(dollar + 1)..<lengthEnd], as: UTF8.self)),
+            lengthEnd + 2 + length <= count
+        else { return "" }
+        return String(decoding: raw[(lengthEnd + 2)..<(lengthEnd + 2 + length)], as: UTF8.self)
     }
 }

@@ -38,8 +38,7 @@ public final class RedisClient: Sendable {
 
     /// Runs one command and returns its reply as it came, error replies included.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws(RedisError) -> RESPValue {
-        let replies = try await pipeline([command], timeout: timeout)
-        return replies[0]
+        try await pickConnection().send(command, timeout: timeout ?? configuration.commandTimeout).get()
     }
 
     /// Sends `commands` back to back on one connection and returns one reply per command, in order.

@@ -196,6 +196,22 @@ struct RedisClientIntegrationTests {
         #expect(results == Set((0..<100).map { "m\($0)" }))
     }
 
+    @Test func anIdleConnectionClosedByTheServerIsReplacedBeforeTheNextCommand() async throws {
+        let name = "idle-" + UUID().uuidString.prefix(8)
+        let redis = try TestRedis.client { $0.clientName = name }
+        let admin = try TestRedis.client()
+        defer {
+            redis.close()
+            admin.close()
+        }
+        #expect(try await redis.command("PING") == .simpleString("PONG"))
+        #expect(try await killClients(named: name, using: admin) == 1)
+        try await Task.sleep(for: .milliseconds(100))
+        // The owner thread saw the close while idle, so no command is sent on the dead socket.
+        #expect(try await redis.command("ECHO", "after") == .bulkString(Array("after".utf8)))
+        #expect(try await killClients(named: name, using: admin) == 1)
+    }
+
     @Test func killsMidTrafficNeverGiveWrongReplies() async throws {
         let name = "busy-" + UUID().uuidString.prefix(8)
         let redis = try TestRedis.client { $0.clientName = name }
