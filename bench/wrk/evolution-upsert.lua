@@ -7,8 +7,8 @@
 -- Ids are deterministic and never collide across threads or runs: thread t's n-th new message has id
 -- 3EB0<RUN_ID>T<t>N<n in hex>. Request n of a thread is a resend when floor(n*share) grows, and then
 -- re-sends one of the thread's last 100 new ids. WRK_DELAY_MS (environment) makes every connection
--- wait that long before each request (wrk's delay()): how scripts/bench holds a rate below the
--- maximum. Without it delay() is not defined, so wrk arms no timer per request. WRK_REQUESTS stops
+-- wait before each request (wrk's delay()), a random time with that mean (exponential): how
+-- scripts/bench holds a rate below the maximum. Without it delay() is not defined, so wrk arms no timer per request. WRK_REQUESTS stops
 -- each thread after that many answers (see response()).
 --
 -- done() prints one machine-readable line, `BENCH key=value ...`: requests/s, latency percentiles
@@ -77,8 +77,11 @@ end
 
 local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
 if delay_ms and delay_ms > 0 then
+    -- Exponential think time with that mean: arrivals spread out as independent senders' would.
+    -- A fixed delay keeps the connections in step, so they send in bursts of C requests at once and
+    -- the latency measured is mostly the time to work through each burst.
     function delay()
-        return delay_ms
+        return math.floor(-math.log(1 - math.random()) * delay_ms + 0.5)
     end
 end
 
