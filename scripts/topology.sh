@@ -35,6 +35,7 @@ TOPO_STATS_PORT=""
 TOPO_RECV_PID=()     # index = receiver number (1-based)
 TOPO_RECV_PORT=()
 TOPO_DELIV_PID=()    # index = deliverer number (1-based)
+TOPO_DELIV_METRICS_PORT=()
 TOPO_EXTRA_PIDS=()   # helpers registered with topo_track (sinks, load clients): stopped first
 
 # topo_init DIR: where logs, generated config and (by default) redis data go.
@@ -223,12 +224,16 @@ topo_wait_lb_up() {
 }
 
 # topo_start_deliverer N: deliverer N (consumer deliverer-N of group WD_GROUP), downstream
-# WD_DOWNSTREAM_URL (default `-`: one JSON line per entry, captured in logs/deliverer-N.out).
+# WD_DOWNSTREAM_URL (default `-`: one JSON line per entry, captured in logs/deliverer-N.out);
+# /metrics and /healthz on 127.0.0.1:TOPO_DELIV_METRICS_PORT[N].
 topo_start_deliverer() {
-    local n="$1"
+    local n="$1" metrics_port
+    metrics_port=$(free_port)
     _topo_spawn "$TOPO_DIR/logs/deliverer-$n.log" "$TOPO_DIR/logs/deliverer-$n.out" \
-        env WD_DOWNSTREAM_URL="${WD_DOWNSTREAM_URL:--}" WD_CONSUMER="deliverer-$n" "$WD_BIN" deliver
+        env WD_DOWNSTREAM_URL="${WD_DOWNSTREAM_URL:--}" WD_CONSUMER="deliverer-$n" \
+        WD_HOST=127.0.0.1 WD_METRICS_PORT="$metrics_port" "$WD_BIN" deliver
     TOPO_DELIV_PID[n]=$TOPO_SPAWNED_PID
+    TOPO_DELIV_METRICS_PORT[n]=$metrics_port
     sleep 0.3
     if ! _topo_running "$TOPO_SPAWNED_PID"; then
         echo "deliverer-$n exited at start; last lines of $TOPO_DIR/logs/deliverer-$n.log:" >&2

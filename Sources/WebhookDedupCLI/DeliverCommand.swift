@@ -52,15 +52,30 @@ struct DeliverCommand: AsyncParsableCommand {
         help: "Entries idle this long at a dead or stuck deliverer are taken over (env WD_CLAIM_IDLE_MS, default 30000)")
     var claimIdleMs: String?
 
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve GET /metrics (Prometheus) and GET /healthz on this port (env WD_METRICS_PORT; default: no HTTP server)")
+    var metricsPort: String?
+
+    @Option(help: "Address the metrics server listens on (env WD_HOST, default 0.0.0.0)")
+    var host: String?
+
     func run() async throws {
         let logger = makeLogger(label: "webhook-dedup.deliver")
         let configuration = try startupConfiguration(resolveConfiguration)
-        let service = DeliveryService(configuration: configuration, logger: logger)
+        let metricsPort = try startupConfiguration {
+            try Setting("metrics-port", env: "WD_METRICS_PORT").optionalInt(self.metricsPort, range: 1...65535)
+        }
+        // Services stop in reverse order: the metrics server goes last, so the final counts of a
+        // draining deliverer can still be scraped.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let metricsPort {
+            let host = Setting("host", env: "WD_HOST").string(host, default: "0.0.0.0")
+            services.append(.init(service: DelivererMetricsServer.make(host: host, port: metricsPort, logger: logger)))
+        }
+        services.append(.init(service: DeliveryService(configuration: configuration, logger: logger)))
         let serviceGroup = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: service)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }
 

@@ -21,7 +21,12 @@ struct Setting {
     }
 
     func int(_ value: String?, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = value ?? environment else { return defaultValue }
+        try optionalInt(value, range: range) ?? defaultValue
+    }
+
+    /// The number given by flag or environment, nil when neither is set.
+    func optionalInt(_ value: String?, range: ClosedRange<Int>) throws -> Int? {
+        guard let text = value ?? environment else { return nil }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
             throw StartupError("\(origin(value)) \"\(text)\" must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
