@@ -172,8 +172,6 @@ final class RedisConnection: @unchecked Sendable {
     // MARK: - Owner thread
 
     private var waiting: Int { pending.count - pendingHead }
-    /// Threads of Swift's cooperative pool: one per core.
-    static let poolWidth = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     private func run() {
         var fresh: [Request] = []
@@ -207,18 +205,23 @@ final class RedisConnection: @unchecked Sendable {
     /// An idle connection's socket is polled too: when the server closes it (CLIENT KILL, restart,
     /// idle timeout) the context is dropped at once instead of failing the next request.
     private func awaitEvents() {
-        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-        if let context { fds.append(pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)) }
         var timeoutMs: Int32 = -1
         if waiting > 0 {
             let due = lastProgress &+ configuration.commandTimeout.nanoseconds
             let now = DispatchTime.now().uptimeNanoseconds
             timeoutMs = due > now ? Int32(min((due - now + 999_999) / 1_000_000, 60_000)) : 0
         }
-        let ready = poll(&fds, nfds_t(fds.count), timeoutMs)
+        var fds = (
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: context?.pointee.fd ?? -1, events: Int16(POLLIN), revents: 0)
+        )
+        let count: nfds_t = context == nil ? 1 : 2
+        let ready = withUnsafeMutableBytes(of: &fds) { raw in
+            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), count, timeoutMs)
+        }
         if ready < 0 { return }  // EINTR: look again
-        if fds[0].revents != 0 { drainWakeups() }
-        if fds.count > 1 && fds[1].revents != 0 {
+        if fds.0.revents != 0 { drainWakeups() }
+        if count > 1 && fds.1.revents != 0 {
             if waiting > 0 {
                 readReplies()
             } else {
@@ -272,6 +275,9 @@ final class RedisConnection: @unchecked Sendable {
         }
         if status != REDIS_OK { fail(with: contextError(c)) }
     }
+
+    /// Threads of Swift's cooperative pool: one per core.
+    private static let poolWidth = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Reads what the server has sent (the socket is readable, so this does not block) and resumes
     /// every pending request whose replies are now complete, oldest first.
