@@ -289,7 +289,7 @@ final class RedisConnection: @unchecked Sendable {
     /// resume paid for a wake-up; from a single task, the pool's other thread kept finishing its
     /// jobs, falling asleep and being woken again; with one task per thread both are busy while the
     /// batch is handed out. Each step showed as higher throughput in alternating runs of the
-    /// redis-client-bench binary (64 tasks, 2 cores): the last about +13% on the mean of 5 pairs.
+    /// redis-client-bench binary (64 tasks, 2 cores).
     private func readReplies() {
         guard let c = context else { return }
         defer {

@@ -44,11 +44,7 @@ struct ReceiverHostileInputTests {
     ]
 
     @Test func bodiesThatDoNotParseGet400AndRecordNothing() async throws {
-        let configuration = ReceiverTest.configuration()
-        let redis = try ReceiverTest.redis()
-        defer { redis.close() }
-        let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
-        try await app.test(.live) { client in
+        try await ReceiverTest.withReceiver(.live) { client in
             for testCase in Self.invalidJSON {
                 var headers: HTTPFields = [:]
                 if let contentType = testCase.contentType { headers[.contentType] = contentType }
@@ -61,12 +57,12 @@ struct ReceiverHostileInputTests {
                 #expect(ContinuousClock.now - start < .seconds(5), "\(testCase.name) took too long")
             }
             try await Self.expectServing(client)
+        } check: { receiver in
+            try await Self.expectNoHostileKeys(receiver)
+            // Only the one normal POST of expectServing left keys: its seen key and the stream.
+            let keys = try await receiver.keys()
+            #expect(keys.count == 2)
         }
-        let keys = try await ReceiverTest.keys(prefix: configuration.keyPrefix, redis: redis)
-        // Only the one normal POST of expectServing left keys: its seen key and the stream.
-        #expect(keys.filter { $0.contains(":seen:hostile:") }.isEmpty, "rejected requests left keys: \(keys)")
-        #expect(keys.count == 2)
-        await ReceiverTest.deleteAll(prefix: configuration.keyPrefix, redis: redis)
     }
 
     /// Valid JSON, or bodies that are not JSON by content type: accepted once, keyed by SPEC's rules,
@@ -92,11 +88,7 @@ struct ReceiverHostileInputTests {
                 "evo:"
             ),
         ]
-        let configuration = ReceiverTest.configuration()
-        let redis = try ReceiverTest.redis()
-        defer { redis.close() }
-        let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
-        try await app.test(.live) { client in
+        try await ReceiverTest.withReceiver(.live) { client in
             var keys: Set<String> = []
             for testCase in cases {
                 var headers: HTTPFields = [:]
@@ -120,10 +112,11 @@ struct ReceiverHostileInputTests {
                 #expect(again.key == first.key && again.id == first.id, "\(testCase.name)")
             }
             #expect(keys.count == cases.count, "two different bodies got the same key")
+        } check: { receiver in
+            let stream = RedisKeys(prefix: receiver.configuration.keyPrefix).stream(shard: 0)
+            let length = try await receiver.redis.command("XLEN", .init(stream)).int
+            #expect(length == cases.count)
         }
-        let stream = RedisKeys(prefix: configuration.keyPrefix).stream(shard: 0)
-        #expect(try await redis.command("XLEN", .init(stream)).int == cases.count)
-        await ReceiverTest.deleteAll(prefix: configuration.keyPrefix, redis: redis)
     }
 
     /// An Evolution upsert without `data.key.id` is keyed by its content (minus `date_time`), so two
@@ -135,11 +128,7 @@ struct ReceiverHostileInputTests {
                     #"{"event":"messages.upsert","instance":"loja","date_time":"\#(dateTime)","data":{"key":{"remoteJid":"1@s.whatsapp.net","fromMe":false},"message":{"conversation":"\#(text)"}}}"#
             )
         }
-        let configuration = ReceiverTest.configuration()
-        let redis = try ReceiverTest.redis()
-        defer { redis.close() }
-        let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
-        try await app.test(.router) { client in
+        try await ReceiverTest.withReceiver(.router) { client in
             var statuses: [String?] = []
             for (text, time) in [("one", "2025-01-01T00:00:00.000Z"), ("two", "2025-01-01T00:00:01.000Z"), ("one", "2025-01-01T00:00:09.000Z")] {
                 let answer = try await client.execute(
@@ -152,15 +141,10 @@ struct ReceiverHostileInputTests {
             }
             #expect(statuses == ["accepted", "accepted", "duplicate"])
         }
-        await ReceiverTest.deleteAll(prefix: configuration.keyPrefix, redis: redis)
     }
 
     @Test func oversizedHeadersAreRefusedOrClosed() async throws {
-        let configuration = ReceiverTest.configuration()
-        let redis = try ReceiverTest.redis()
-        defer { redis.close() }
-        let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
-        try await app.test(.live) { client in
+        try await ReceiverTest.withReceiver(.live) { client in
             let port = try #require(client.port)
             let body = #"{"hostile":"headers"}"#
             let cases: [(String, String)] = [
@@ -175,18 +159,13 @@ struct ReceiverHostileInputTests {
                 #expect(answer.status.map { [400, 413, 431].contains($0) } ?? answer.closed, "\(name): \(answer)")
             }
             try await Self.expectServing(client)
+        } check: { receiver in
+            try await Self.expectNoHostileKeys(receiver)
         }
-        let keys = try await ReceiverTest.keys(prefix: configuration.keyPrefix, redis: redis)
-        #expect(keys.filter { $0.contains(":seen:hostile:") }.isEmpty, "rejected requests left keys: \(keys)")
-        await ReceiverTest.deleteAll(prefix: configuration.keyPrefix, redis: redis)
     }
 
     @Test func bodiesOverTheLimitAreRefusedWithoutReadingThemWhole() async throws {
-        let configuration = ReceiverTest.configuration { $0.maxBodyBytes = 64 * 1024 }
-        let redis = try ReceiverTest.redis()
-        defer { redis.close() }
-        let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
-        try await app.test(.live) { client in
+        try await ReceiverTest.withReceiver(.live, configure: { $0.maxBodyBytes = 64 * 1024 }) { client in
             let port = try #require(client.port)
 
             // A declared length over the limit: 413 at once, although only 10 bytes of the body came.
@@ -222,20 +201,15 @@ struct ReceiverHostileInputTests {
             #expect((refusedAfter ?? 41) <= 40, "the whole oversized body was read")
 
             try await Self.expectServing(client)
+        } check: { receiver in
+            try await Self.expectNoHostileKeys(receiver)
         }
-        let keys = try await ReceiverTest.keys(prefix: configuration.keyPrefix, redis: redis)
-        #expect(keys.filter { $0.contains(":seen:hostile:") }.isEmpty, "rejected requests left keys: \(keys)")
-        await ReceiverTest.deleteAll(prefix: configuration.keyPrefix, redis: redis)
     }
 
     /// Slowloris: half a request line, then nothing; and a head with half its body. The receiver
     /// closes both after `idleTimeout` (1 s here), and keeps serving others meanwhile.
     @Test func idleConnectionsAreClosedWithinTheIdleTimeout() async throws {
-        let configuration = ReceiverTest.configuration { $0.idleTimeout = .seconds(1) }
-        let redis = try ReceiverTest.redis()
-        defer { redis.close() }
-        let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
-        try await app.test(.live) { client in
+        try await ReceiverTest.withReceiver(.live, configure: { $0.idleTimeout = .seconds(1) }) { client in
             let port = try #require(client.port)
             let partials = [
                 "POST /webh",
@@ -266,18 +240,13 @@ struct ReceiverHostileInputTests {
                 "POST /webhook/alive HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             let answer = try await RawConnection.exchange(port: port, send: Array(request.utf8), readFor: .seconds(5))
             #expect(answer.status == 200, "\(answer)")
+        } check: { receiver in
+            try await Self.expectNoHostileKeys(receiver)
         }
-        let keys = try await ReceiverTest.keys(prefix: configuration.keyPrefix, redis: redis)
-        #expect(keys.filter { $0.contains(":seen:hostile:") }.isEmpty, "rejected requests left keys: \(keys)")
-        await ReceiverTest.deleteAll(prefix: configuration.keyPrefix, redis: redis)
     }
 
     @Test func garbageOnTheWireIsRefusedAndTheServerKeepsServing() async throws {
-        let configuration = ReceiverTest.configuration()
-        let redis = try ReceiverTest.redis()
-        defer { redis.close() }
-        let app = buildReceiverApplication(configuration: configuration, redis: redis, logger: ReceiverTest.logger)
-        try await app.test(.live) { client in
+        try await ReceiverTest.withReceiver(.live) { client in
             let port = try #require(client.port)
             let garbage: [[UInt8]] = [
                 Array("GARBAGE\r\n\r\n".utf8),
@@ -298,13 +267,18 @@ struct ReceiverHostileInputTests {
                 #expect(response.status == .badRequest)
             }
             try await Self.expectServing(client)
+        } check: { receiver in
+            try await Self.expectNoHostileKeys(receiver)
         }
-        let keys = try await ReceiverTest.keys(prefix: configuration.keyPrefix, redis: redis)
-        #expect(keys.filter { $0.contains(":seen:hostile:") }.isEmpty, "rejected requests left keys: \(keys)")
-        await ReceiverTest.deleteAll(prefix: configuration.keyPrefix, redis: redis)
     }
 
     /// A normal POST is accepted: the receiver is up and responsive.
+    /// Nothing sent to the `hostile` source was recorded.
+    static func expectNoHostileKeys(_ receiver: ReceiverUnderTest) async throws {
+        let keys = try await receiver.keys()
+        #expect(keys.filter { $0.contains(":seen:hostile:") }.isEmpty, "rejected requests left keys: \(keys)")
+    }
+
     static func expectServing(_ client: some TestClientProtocol) async throws {
         let body = ByteBuffer(string: #"{"alive":""# + UUID().uuidString + #""}"#)
         try await client.execute(uri: "/webhook/alive", method: .post, headers: ReceiverTest.jsonHeaders, body: body) { response in

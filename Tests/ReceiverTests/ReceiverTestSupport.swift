@@ -154,3 +154,38 @@ final class OwnRedisServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 }
+
+/// A receiver under test: its configuration (a key prefix of its own) and a client of the test Redis.
+struct ReceiverUnderTest: Sendable {
+    let configuration: ReceiverConfiguration
+    let redis: RedisClient
+
+    /// Every key the receiver wrote.
+    func keys() async throws -> [String] {
+        try await ReceiverTest.keys(prefix: configuration.keyPrefix, redis: redis)
+    }
+}
+
+extension ReceiverTest {
+    /// Builds the receiver app on a fresh key prefix against the test Redis, runs `test` against it
+    /// (`.router` or `.live`), then `check` on what Redis holds. The prefix's keys are deleted
+    /// afterwards, also when either throws.
+    static func withReceiver(
+        _ setup: TestingSetup,
+        configure: (inout ReceiverConfiguration) -> Void = { _ in },
+        _ test: @Sendable (any TestClientProtocol) async throws -> Void,
+        check: (ReceiverUnderTest) async throws -> Void = { _ in }
+    ) async throws {
+        let receiver = ReceiverUnderTest(configuration: configuration(configure), redis: try redis())
+        defer { receiver.redis.close() }
+        let app = buildReceiverApplication(configuration: receiver.configuration, redis: receiver.redis, logger: logger)
+        do {
+            try await app.test(setup, test)
+            try await check(receiver)
+        } catch {
+            await deleteAll(prefix: receiver.configuration.keyPrefix, redis: receiver.redis)
+            throw error
+        }
+        await deleteAll(prefix: receiver.configuration.keyPrefix, redis: receiver.redis)
+    }
+}

@@ -203,6 +203,23 @@ def write_outputs(args, summary, tally):
                 f.write(msg_id + "\n")
 
 
+def run_workers(worker, count, stop=None, numbered=False):
+    """Runs `count` threads of `worker` (given its number when `numbered`) and waits for them;
+    Ctrl-C sets `stop` so the workers finish their request in hand and return."""
+    threads = [threading.Thread(target=worker, args=(n,) if numbered else ()) for n in range(count)]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except KeyboardInterrupt:
+        if stop is None:
+            raise
+        stop.set()
+        for t in threads:
+            t.join()
+
+
 def burst(args):
     template, origin = load_template()
     rng = random.Random(args.seed)
@@ -229,11 +246,7 @@ def burst(args):
             except Exception as error:  # noqa: BLE001 - every failure is counted
                 tally.record_error(error)
 
-    threads = [threading.Thread(target=worker) for _ in range(args.threads)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_workers(worker, args.threads)
     summary = tally.summary(unique_messages=args.unique, run=run, template=origin)
     summary["ok"] = (
         summary["connection_errors"] == 0
@@ -283,16 +296,7 @@ def load(args):
                 next_at = time.monotonic()
 
     started = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.threads)]
-    for t in threads:
-        t.start()
-    try:
-        for t in threads:
-            t.join()
-    except KeyboardInterrupt:
-        stop.set()
-        for t in threads:
-            t.join()
+    run_workers(worker, args.threads, stop, numbered=True)
     elapsed = time.monotonic() - started
     summary = tally.summary(run=run, template=origin, seconds=round(elapsed, 2),
                             rate=round(tally.sent / elapsed, 1) if elapsed else 0)
@@ -378,16 +382,7 @@ def sender(args):
             for c in range(copies):
                 send_copy(client, msg_id, c)
 
-    threads = [threading.Thread(target=worker) for _ in range(args.threads)]
-    for t in threads:
-        t.start()
-    try:
-        for t in threads:
-            t.join()
-    except KeyboardInterrupt:
-        stop.set()
-        for t in threads:
-            t.join()
+    run_workers(worker, args.threads, stop)
     elapsed = time.monotonic() - started
     sent_ids = [m for m, _ in plan[: state["next"]]]
     summary = {
