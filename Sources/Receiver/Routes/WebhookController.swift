@@ -70,7 +70,7 @@ struct WebhookController<Context: RequestContext>: Sendable {
         }
 
         let receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
-        let headersJSON = Self.forwardedHeadersJSON(request.headers, auth: rule?.auth)
+        let headersJSON = Self.forwardedHeadersJSON(webhook.headers, auth: rule?.auth)
         let requests = derivation.items.map { item in
             AcceptRequest(
                 source: source, key: item.key, ttl: derivation.ttl ?? configuration.dedupTTL, path: path,
@@ -135,12 +135,12 @@ struct WebhookController<Context: RequestContext>: Sendable {
 
     /// The request headers as a JSON object (name → value; repeated names joined with ", "), names
     /// sorted. Written by hand: `JSONSerialization` took ~15% of the receiver's CPU here.
-    static func forwardedHeadersJSON(_ headers: HTTPFields, auth: AuthRule?) -> Data {
+    static func forwardedHeadersJSON(_ headers: [(name: String, value: String)], auth: AuthRule?) -> Data {
         let tokenHeader = auth.flatMap { $0.kind == .token ? $0.header.lowercased() : nil }
         var fields: [(name: String, value: String)] = []
         fields.reserveCapacity(headers.count)
         for field in headers {
-            let name = field.name.canonicalName
+            let name = field.name
             if unforwardedHeaders.contains(name) || name == tokenHeader { continue }
             if let existing = fields.firstIndex(where: { $0.name == name }) {
                 fields[existing].value += ", " + field.value
