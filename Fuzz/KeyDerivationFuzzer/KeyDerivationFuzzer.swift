@@ -13,7 +13,7 @@ import Foundation
 ///           file itself;
 ///   byte 3: an auth rule to check (token, Meta, GitHub, Standard Webhooks) with fuzzed headers.
 /// A seed that starts with `{` or `[` is used whole as a JSON body with application/json, so the
-/// corpus seeded from the shared fixtures reaches the Evolution and Meta rules at once.
+/// corpus seeded from the sample bodies in examples/ reaches the Evolution and Meta rules at once.
 ///
 /// Besides "no crash, no sanitizer report" it checks what the receiver relies on: the same request
 /// derives the same keys twice, and every key is non-empty and capped at 200 bytes.

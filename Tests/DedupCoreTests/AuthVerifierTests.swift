@@ -38,7 +38,7 @@ struct AuthVerifierTests {
         #expect(!verifier.verify(rule: rule, headers: [], body: body, now: now))
     }
 
-    /// `openssl dgst -sha256 -hmac meta-app-secret shared/fixtures/meta-cloud-messages.json`.
+    /// `openssl dgst -sha256 -hmac meta-app-secret examples/meta-cloud-messages.json`.
     @Test func metaSignatureOverTheFixtureBytes() throws {
         let rule = AuthRule(kind: .meta, secret: Secret("meta-app-secret"))
         let body = try Fixtures.data(Fixtures.metaMessages)

@@ -2,30 +2,17 @@ import DedupCore
 import Foundation
 import Testing
 
-/// Reads the shared sample bodies without copying them into the repo.
-///
-/// The folder is `WD_FIXTURES` when set; otherwise the first `shared/fixtures` found beside an
-/// ancestor of this file (the repo lives at X/main or at a CI clone folder, with X/shared beside it).
+/// Reads the sample bodies in the repository's `examples/` folder (beside `Tests/`), found from this
+/// file's path: tests run from the checkout they were built from, so no setting is needed.
 enum Fixtures {
-    static let directory: URL? = locate()
-
-    static func locate(from file: String = #filePath) -> URL? {
-        let manager = FileManager.default
-        if let configured = ProcessInfo.processInfo.environment["WD_FIXTURES"], !configured.isEmpty {
-            return URL(fileURLWithPath: configured, isDirectory: true)
-        }
-        var folder = URL(fileURLWithPath: file).deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("shared/fixtures", isDirectory: true)
-            if manager.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        return nil
-    }
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // DedupCoreTests
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()
+        .appendingPathComponent("examples", isDirectory: true)
 
     static func data(_ name: String) throws -> Data {
-        let folder = try #require(directory, "shared/fixtures not found: set WD_FIXTURES")
-        return try Data(contentsOf: folder.appendingPathComponent(name))
+        try Data(contentsOf: directory.appendingPathComponent(name))
     }
 
     static func object(_ name: String) throws -> [String: Any] {

@@ -73,7 +73,7 @@ struct HeaderKeyTests {
     }
 
     @Test func rawBodyKeyOfAFixtureMatchesSha256sum() throws {
-        // `sha256sum shared/fixtures/meta-cloud-messages.json`, sent as something that is not JSON.
+        // `sha256sum examples/meta-cloud-messages.json`, sent as something that is not JSON.
         let derivation = try derive(Fixtures.data(Fixtures.metaMessages), source: "x", contentType: "application/octet-stream")
         #expect(try key(derivation) == "sha256:5eba0229bad9e485a5b892b4d0ca70ce2bc1fa5c4ea818ce61f12b9b033884e8")
     }

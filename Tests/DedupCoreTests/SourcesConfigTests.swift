@@ -101,8 +101,7 @@ struct SourcesConfigTests {
     }
 
     @Test func loadPicksTheFormatByExtensionAndNamesTheFile() throws {
-        let folder = try #require(Fixtures.directory)
-        let path = folder.appendingPathComponent(Fixtures.metaMessages).path
+        let path = Fixtures.directory.appendingPathComponent(Fixtures.metaMessages).path
         // A webhook body is valid JSON but not a sources file.
         #expect(throws: ConfigError("sources file \(path): unknown top-level field \"object\" (expected: sources)")) {
             try SourcesConfig.load(path: path, environment: [:])

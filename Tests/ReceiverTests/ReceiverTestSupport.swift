@@ -65,17 +65,13 @@ enum ReceiverTest {
         try Data(contentsOf: fixturesDirectory.appendingPathComponent(name))
     }
 
-    /// `WD_FIXTURES`, else the `shared/fixtures` folder beside the checkout.
-    static let fixturesDirectory: URL = {
-        if let path = ProcessInfo.processInfo.environment["WD_FIXTURES"] { return URL(fileURLWithPath: path) }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<6 {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("shared/fixtures")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-        }
-        return URL(fileURLWithPath: "../shared/fixtures")
-    }()
+    /// The repository's `examples/` folder (beside `Tests/`), found from this file's path: tests run
+    /// from the checkout they were built from, so no setting is needed.
+    static let fixturesDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // ReceiverTests
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()
+        .appendingPathComponent("examples", isDirectory: true)
 
     static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 }

@@ -18,8 +18,7 @@
 Both write a JSON summary (--out, default stdout) and the ids of accepted messages (--ids-out), so
 a caller can check what was delivered downstream.
 
-The message template is Evolution v2 `messages.upsert` from the shared fixtures
-(WD_FIXTURES, else ../shared/fixtures beside the repository), or a built-in copy of the same shape.
+The message template is Evolution v2 `messages.upsert` from the repository's examples/ folder.
 """
 
 import argparse
@@ -34,58 +33,16 @@ import time
 import urllib.parse
 from datetime import datetime, timezone
 
-FIXTURE = "evolution-v2-messages-upsert.json"
-
-# Same shape as the fixture, for a checkout without ../shared (e.g. a fresh clone).
-BUILTIN_TEMPLATE = {
-    "event": "messages.upsert",
-    "instance": "loja-centro",
-    "data": {
-        "key": {
-            "remoteJid": "5521987650001@s.whatsapp.net",
-            "remoteJidAlt": "140237760012345@lid",
-            "addressingMode": "pn",
-            "fromMe": False,
-            "id": "3A9F2C71D04B8E5A6C11",
-        },
-        "pushName": "Mariana S.",
-        "status": "DELIVERY_ACK",
-        "message": {
-            "conversation": "Olá! Vi o link no site e quero um orçamento.",
-            "messageContextInfo": {"deviceListMetadataVersion": 2},
-        },
-        "contextInfo": {
-            "mentionedJid": [],
-            "entryPointConversionSource": "click_to_chat_link",
-            "entryPointConversionApp": "whatsapp",
-            "entryPointConversionDelaySeconds": 6,
-        },
-        "messageType": "conversation",
-        "messageTimestamp": 1761060000,
-        "instanceId": "6f1c2a9e-4b7d-4e0a-9c3b-2d8e5f7a1b40",
-        "source": "android",
-    },
-    "destination": "https://hooks.example.com/evolution",
-    "date_time": "2025-10-21T15:20:01.482Z",
-    "sender": "5511912340000@s.whatsapp.net",
-    "server_url": "https://evo.example.com",
-    "apikey": None,
-}
+# The sample body the README's session also sends, relative to this file.
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
+                       "evolution-v2-messages-upsert.json")
 
 
 def load_template():
     """Returns (template dict, where it came from)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    candidates = []
-    if os.environ.get("WD_FIXTURES"):
-        candidates.append(os.environ["WD_FIXTURES"])
-    candidates.append(os.path.join(here, "..", "..", "..", "shared", "fixtures"))
-    for folder in candidates:
-        path = os.path.join(folder, FIXTURE)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                return json.load(f), os.path.normpath(path)
-    return copy.deepcopy(BUILTIN_TEMPLATE), "built-in copy of " + FIXTURE
+    path = os.path.normpath(FIXTURE)
+    with open(path, encoding="utf-8") as f:
+        return json.load(f), os.path.relpath(path)
 
 
 def message_id(run, index):
