@@ -98,11 +98,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Benchmarks live apart from the product sources; scripts/bench-redis-client runs this one.
+        // Benchmarks live in bench/, apart from the product sources; scripts/bench-redis-client runs
+        // this one.
         .executableTarget(
             name: "redis-client-bench",
             dependencies: ["RedisClient"],
-            path: "Benchmarks/RedisClientBench",
+            path: "bench/redis-client",
             swiftSettings: swiftSettings
         ),
         // libFuzzer target for the key derivation; scripts/fuzz builds it with -sanitize=fuzzer.
