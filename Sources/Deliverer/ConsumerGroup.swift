@@ -5,6 +5,9 @@ import RedisClient
 /// One deliverer's view of the consumer group on every shard's stream: the Redis commands of
 /// delivery and nothing else.
 ///
+/// Everything but the take-over and the acknowledgement acts only on entries still pending at this
+/// consumer (see ``DeliveryScripts``): what another deliverer took over is never taken back.
+///
 /// Two clients: `redis` is shared and pipelined (acknowledgements, claims, scripts), `reader` is a
 /// connection of its own for the blocking `XREADGROUP`, which would otherwise stall every command
 /// queued behind it.
@@ -26,7 +29,10 @@ struct ConsumerGroup: Sendable {
         self.shards = configuration.shards
         self.group = configuration.group
         self.consumer = configuration.consumer
-        for script in [DeliveryScripts.acknowledge, DeliveryScripts.deadLetter, DeliveryScripts.claim, DeliveryScripts.takeOver] {
+        for script in [
+            DeliveryScripts.acknowledge, DeliveryScripts.deadLetter, DeliveryScripts.claimOwned, DeliveryScripts.touchOwned,
+            DeliveryScripts.releaseOwned, DeliveryScripts.takeOver,
+        ] {
             redis.register(script)
         }
     }
@@ -43,13 +49,14 @@ struct ConsumerGroup: Sendable {
         }
     }
 
-    /// Reads up to `count` entries never delivered to the group, waiting up to `block` for the first.
+    /// Reads entries never delivered to the group, at most `perShard` from each shard's stream
+    /// (so at most `perShard` × shards in all), waiting up to `block` for the first.
     /// A missing group (the stream was deleted, or Redis restarted empty) is created again and the
     /// read answers nothing; the next read starts from what the stream holds, which is exactly the
     /// backlog, since delivered entries are deleted.
-    func readNew(count: Int, block: Duration) async throws(RedisError) -> [ClaimedEntry] {
+    func readNew(perShard: Int, block: Duration) async throws(RedisError) -> [ClaimedEntry] {
         var arguments: [RedisArgument] = [
-            "XREADGROUP", "GROUP", .init(group), .init(consumer), "COUNT", .init(count),
+            "XREADGROUP", "GROUP", .init(group), .init(consumer), "COUNT", .init(perShard),
             "BLOCK", .init(Int(block.milliseconds)), "STREAMS",
         ]
         for shard in 0..<shards { arguments.append(.init(keys.stream(shard: shard))) }
@@ -73,12 +80,12 @@ struct ConsumerGroup: Sendable {
         return entries
     }
 
-    /// Claims `ids` for this consumer (when idle at least `minIdle`) with their attempt numbers.
-    func claim(shard: Int, ids: [String], minIdle: Duration = .zero) async throws(RedisError) -> [ClaimedEntry] {
+    /// Claims again those of `ids` still pending at this consumer, counting an attempt for each, with
+    /// their attempt numbers. The others (taken over by a peer, or finished) are left out.
+    func claimOwned(shard: Int, ids: [String]) async throws(RedisError) -> [ClaimedEntry] {
         if ids.isEmpty { return [] }
-        let arguments: [RedisArgument] =
-            [.init(group), .init(consumer), .init(Int(minIdle.milliseconds))] + ids.map { RedisArgument($0) }
-        let reply = try await redis.evalScript(DeliveryScripts.claim, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
+        let arguments: [RedisArgument] = [.init(group), .init(consumer)] + ids.map { RedisArgument($0) }
+        let reply = try await redis.evalScript(DeliveryScripts.claimOwned, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
         return try claimedEntries(shard: shard, reply.throwingServerError())
     }
 
@@ -106,30 +113,39 @@ struct ConsumerGroup: Sendable {
         return (reply.array ?? []).compactMap { $0.array?.first?.string }
     }
 
-    /// Resets the idle time of entries this consumer holds (`XCLAIM ... JUSTID` leaves the delivery
-    /// counter alone), so nobody takes them over while they wait for a retry or a slot. Returns the
-    /// ids still pending; the others were finished by someone else.
-    func touch(shard: Int, ids: [String]) async throws(RedisError) -> Set<String> {
+    /// Resets the idle time of those of `ids` still pending at this consumer (the delivery counter
+    /// stays), so nobody takes them over while they wait for a retry, a slot or an answer. Returns
+    /// those ids; the others were taken over by a peer or finished.
+    func touchOwned(shard: Int, ids: [String]) async throws(RedisError) -> Set<String> {
         if ids.isEmpty { return [] }
-        let arguments: [RedisArgument] =
-            ["XCLAIM", .init(keys.stream(shard: shard)), .init(group), .init(consumer), "0"] + ids.map { RedisArgument($0) } + ["JUSTID"]
-        let reply = try await redis.command(arguments)
-        return Set((reply.array ?? []).compactMap(\.string))
+        let arguments: [RedisArgument] = [.init(group), .init(consumer)] + ids.map { RedisArgument($0) }
+        let reply = try await redis.evalScript(DeliveryScripts.touchOwned, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
+        return Set((try reply.throwingServerError().array ?? []).compactMap(\.string))
     }
 
-    /// Hands entries back at shutdown: their idle time is set to `idle` so the next take-over sweep of
-    /// any deliverer claims them at once, and the delivery counter back to `attempts` made, so the
-    /// attempt numbering stays true.
-    func release(_ entries: [(ref: EntryRef, attemptsMade: Int)], idle: Duration) async throws(RedisError) {
-        let commands = entries.map { item in
-            RedisCommand(
-                "XCLAIM", .init(keys.stream(shard: item.ref.shard)), .init(group), .init(consumer), "0", .init(item.ref.id),
-                "IDLE", .init(Int(idle.milliseconds)), "RETRYCOUNT", .init(item.attemptsMade), "JUSTID")
+    /// Hands entries back at shutdown, those still pending at this consumer: their idle time is set to
+    /// `idle` so the next take-over sweep of any deliverer claims them at once, and the delivery
+    /// counter back to the attempts made, so the attempt numbering stays true. Returns how many.
+    @discardableResult
+    func releaseOwned(_ entries: [(ref: EntryRef, attemptsMade: Int)], idle: Duration) async throws(RedisError) -> Int {
+        var released = 0
+        for (shard, entries) in Dictionary(grouping: entries, by: \.ref.shard) {
+            var start = 0
+            while start < entries.count {
+                let batch = entries[start..<min(start + Self.batchLimit, entries.count)]
+                var arguments: [RedisArgument] = [.init(group), .init(consumer), .init(Int(idle.milliseconds))]
+                for item in batch { arguments += [.init(item.ref.id), .init(item.attemptsMade)] }
+                let reply = try await redis.evalScript(
+                    DeliveryScripts.releaseOwned, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
+                released += try reply.throwingServerError().int ?? 0
+                start += Self.batchLimit
+            }
         }
-        for reply in try await redis.pipeline(commands) { _ = try reply.throwingServerError() }
+        return released
     }
 
-    /// Delivered: acknowledged and deleted, one atomic step per shard.
+    /// Delivered: acknowledged and deleted, one atomic step per shard, whoever holds the entry now
+    /// (why: ``DeliveryScripts/acknowledge``).
     func acknowledge(_ refs: [EntryRef]) async throws(RedisError) {
         for (shard, refs) in Dictionary(grouping: refs, by: \.shard) {
             _ = try await redis.evalScript(
@@ -139,17 +155,26 @@ struct ConsumerGroup: Sendable {
         }
     }
 
-    /// Out of attempts: moved to the shard's dead letters in one step. False when the entry was no
-    /// longer pending (someone else finished it).
-    @discardableResult
-    func deadLetter(_ ref: EntryRef, attempts: Int, error: String) async throws(RedisError) -> Bool {
+    /// What the dead-letter step did.
+    enum DeadLetterOutcome: Sendable, Equatable {
+        /// Copied to the shard's dead letters, acknowledged and deleted.
+        case moved
+        /// Pending at this consumer but its data was deleted behind the group's back: acknowledged only.
+        case dataGone
+        /// Not pending at this consumer (a peer took it over, or it was finished): nothing done.
+        case notOwned
+    }
+
+    /// Out of attempts: moved to the shard's dead letters in one step, if still this consumer's.
+    func deadLetter(_ ref: EntryRef, attempts: Int, error: String) async throws(RedisError) -> DeadLetterOutcome {
         let failedAt = Int(Date().timeIntervalSince1970 * 1000)
         let reply = try await redis.evalScript(
             DeliveryScripts.deadLetter,
             keys: [.init(keys.stream(shard: ref.shard)), .init(keys.dead(shard: ref.shard))],
-            arguments: [.init(group), .init(ref.id), .init(error), .init(attempts), .init(failedAt)]
+            arguments: [.init(group), .init(consumer), .init(ref.id), .init(error), .init(attempts), .init(failedAt)]
         ).throwingServerError()
-        return !reply.isNull
+        if reply == .integer(0) { return .notOwned }
+        return reply.isNull ? .dataGone : .moved
     }
 
     /// Entries in all streams: the backlog, since delivered entries are deleted.

@@ -27,13 +27,15 @@ public struct DelivererConfiguration: Sendable {
     /// `WD_DELIVERY_TIMEOUT_MS`: bound on one attempt (connect, send, answer).
     public var deliveryTimeout: Duration
     /// `WD_CLAIM_IDLE_MS`: an entry nobody has touched for this long belongs to a dead or stuck
-    /// deliverer and is taken over. Live deliverers touch what they hold well within it.
+    /// deliverer and is taken over. Live deliverers touch what they hold well within it; ``validate()``
+    /// refuses a claim time they could not keep.
     public var claimIdle: Duration
     /// How long one `XREADGROUP` waits for new entries; it bounds how late a shutdown notices.
     public var readBlock: Duration
     /// Entries read but not yet finished (queued plus in flight). Reading ahead keeps attempts busy
     /// while the next batch is fetched; the bound keeps memory flat and leaves the rest of the
-    /// backlog in Redis for other deliverers.
+    /// backlog in Redis for other deliverers. A read asks each shard for an equal share of the free
+    /// read-ahead, so it is at least twice the shards: every shard gets at least one per read.
     public var readAhead: Int
     /// Entries waiting for a retry that one deliverer keeps. Past it, it stops reading new entries
     /// (the stream is the buffer while the downstream is failing).
@@ -69,7 +71,7 @@ public struct DelivererConfiguration: Sendable {
         self.deliveryTimeout = deliveryTimeout
         self.claimIdle = claimIdle
         self.readBlock = readBlock
-        self.readAhead = readAhead ?? max(64, concurrency * 4)
+        self.readAhead = max(readAhead ?? max(64, concurrency * 4), 2 * shards)
         self.maxWaitingRetries = maxWaitingRetries
     }
 
@@ -87,4 +89,37 @@ public struct DelivererConfiguration: Sendable {
     var sweepInterval: Duration {
         min(max(claimIdle / 3, .milliseconds(10)), .seconds(5))
     }
+
+    /// What a live deliverer may need beyond two sweep intervals to touch an entry again: the tick
+    /// that starts a due sweep (at most 100 ms), the sweep still running before it, and the touch's own
+    /// round trip to Redis. Generous for a healthy Redis on the same network.
+    static let touchAllowance = Duration.milliseconds(250)
+
+    /// The longest a live deliverer leaves an entry it holds untouched, whatever the entry's state
+    /// (queued, in flight, delivered and awaiting acknowledgement, waiting for a retry; also while
+    /// draining at shutdown). A sweep touches every entry last touched a sweep interval or more before
+    /// it starts, and the next sweep starts a sweep interval after the previous one ended. An entry
+    /// touched just after one sweep started is therefore touched by the one after: within two
+    /// intervals, plus the allowance for the sweep in between and the touch itself.
+    var longestTouchGap: Duration { sweepInterval * 2 + Self.touchAllowance }
+
+    /// Refuses settings under which live deliverers would take over each other's entries: the claim
+    /// time must cover ``longestTouchGap``. With the sweep interval a third of the claim time (below
+    /// 15 s), that is claim time ≥ 3 × 250 ms = 750 ms; from 15 s on the 5 s cap on the interval
+    /// keeps the gap at 10.25 s, well within.
+    public func validate() throws(DelivererConfigurationError) {
+        guard claimIdle >= longestTouchGap else {
+            throw DelivererConfigurationError(
+                "claim time \(claimIdle.milliseconds) ms is shorter than the longest a live deliverer may leave an entry "
+                    + "untouched (2 × its sweep interval of \(sweepInterval.milliseconds) ms + \(Self.touchAllowance.milliseconds) ms), "
+                    + "so deliverers would take over each other's entries while they are being delivered; use at least "
+                    + "\((Self.touchAllowance * 3).milliseconds)")
+        }
+    }
+}
+
+/// A deliverer setting that cannot work; the CLI names the variable and stops.
+public struct DelivererConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

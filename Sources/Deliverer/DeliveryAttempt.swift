@@ -9,6 +9,11 @@ import RedisClient
 /// counter before it is made; so does every other way an entry reaches a deliverer. A deliverer
 /// that dies mid-attempt therefore leaves the attempt counted, and whoever takes the entry over
 /// continues the numbering.
+///
+/// Every Redis step here acts only on an entry still pending at this deliverer (see
+/// ``DeliveryScripts``). One that is not (a peer took it over while this deliverer was stopped or
+/// starved past the claim time, or someone finished it) is dropped: no attempt, no acknowledgement,
+/// no dead letter.
 struct DeliveryAttempt: Sendable {
     enum Job: Sendable {
         /// An entry just read or taken over; its claim already counted this attempt.
@@ -27,10 +32,15 @@ struct DeliveryAttempt: Sendable {
     enum Outcome: Sendable {
         /// The downstream took attempt `attempt`; the entry is pending until the scheduler acknowledges it.
         case delivered(source: String, attempt: Int)
-        /// Moved to dead letters, or finished by someone else.
+        /// Moved to dead letters (or its data was gone).
         case finished
         /// Still pending in the group; try again after a backoff.
         case retry(attemptsMade: Int)
+        /// No longer this deliverer's: taken over by a peer, or finished by someone else. Dropped.
+        case notOwned
+        /// Cancelled by shutdown (the drain deadline) before an answer: not a failed attempt. The
+        /// entry is handed back with the `attemptsMade` before this one.
+        case interrupted(attemptsMade: Int)
     }
 
     let group: ConsumerGroup
@@ -39,17 +49,27 @@ struct DeliveryAttempt: Sendable {
     let metrics: DeliveryMetrics
     let logger: Logger
 
-    func run(_ job: Job) async -> Outcome {
+    /// Runs `job`. `confirmOwnership`: the scheduler last touched a claimed entry long enough ago
+    /// that a peer may have taken it over (its queue waited, or the process was stopped), so the
+    /// attempt first touches it with the ownership check and drops it if it is no longer its own.
+    func run(_ job: Job, confirmOwnership: Bool) async -> Outcome {
         let claimed: ClaimedEntry
         switch job {
         case .claimed(let entry):
+            if confirmOwnership {
+                do {
+                    let ref = entry.entry.ref
+                    guard try await group.touchOwned(shard: ref.shard, ids: [ref.id]).contains(ref.id) else { return .notOwned }
+                } catch {
+                    // The claim already counted this attempt; the retry counts the next.
+                    logger.warning("cannot confirm the entry is still ours", metadata: ["entry": "\(entry.entry.ref)", "error": "\(error)"])
+                    return .retry(attemptsMade: entry.attempt)
+                }
+            }
             claimed = entry
         case .retry(let ref, let attemptsMade):
             do {
-                guard let entry = try await group.claim(shard: ref.shard, ids: [ref.id]).first else {
-                    logger.debug("entry finished elsewhere before its retry", metadata: ["entry": "\(ref)"])
-                    return .finished
-                }
+                guard let entry = try await group.claimOwned(shard: ref.shard, ids: [ref.id]).first else { return .notOwned }
                 claimed = entry
             } catch {
                 logger.warning("cannot claim entry for its retry", metadata: ["entry": "\(ref)", "error": "\(error)"])
@@ -70,6 +90,9 @@ struct DeliveryAttempt: Sendable {
         case .delivered:
             metrics.attemptSucceeded(source: entry.source, latency: ContinuousClock.now - started)
             return .delivered(source: entry.source, attempt: attempt)
+        case .failed where Task.isCancelled:
+            // Only shutdown cancels an attempt: whatever the failure says, it is the cancellation's.
+            return .interrupted(attemptsMade: attempt - 1)
         case .failed(let reason):
             if attempt >= maxAttempts {
                 return await giveUp(entry, attempts: attempt, reason: reason)
@@ -84,13 +107,18 @@ struct DeliveryAttempt: Sendable {
 
     private func giveUp(_ entry: StreamEntry, attempts: Int, reason: String) async -> Outcome {
         do {
-            if try await group.deadLetter(entry.ref, attempts: attempts, error: reason) {
+            switch try await group.deadLetter(entry.ref, attempts: attempts, error: reason) {
+            case .moved:
                 metrics.deadLettered(source: entry.source)
                 logger.error(
                     "delivery failed for good; moved to dead letters",
                     metadata: ["entry": "\(entry.ref)", "source": "\(entry.source)", "attempts": "\(attempts)", "error": "\(reason)"])
+                return .finished
+            case .dataGone:
+                return .finished
+            case .notOwned:
+                return .notOwned
             }
-            return .finished
         } catch {
             logger.warning("cannot move entry to dead letters", metadata: ["entry": "\(entry.ref)", "error": "\(error)"])
             return .retry(attemptsMade: attempts)

@@ -11,10 +11,17 @@ public import ServiceLifecycle
 public struct DeliveryService: Service {
     public let configuration: DelivererConfiguration
     private let logger: Logger
+    /// Where attempts go instead of `configuration.downstream`: a test's stand-in.
+    private let downstreamOverride: (any Downstream)?
 
     public init(configuration: DelivererConfiguration, logger: Logger = Logger(label: "webhook-dedup.deliver")) {
+        self.init(configuration: configuration, downstream: nil, logger: logger)
+    }
+
+    init(configuration: DelivererConfiguration, downstream: (any Downstream)?, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.downstreamOverride = downstream
     }
 
     public func run() async throws {
@@ -31,10 +38,12 @@ public struct DeliveryService: Service {
         guard await createGroup(group) else { return }
 
         let downstream: any Downstream
-        switch configuration.downstream {
-        case .http(let url):
+        switch (downstreamOverride, configuration.downstream) {
+        case (let override?, _):
+            downstream = override
+        case (nil, .http(let url)):
             downstream = HTTPDownstream(url: url, concurrency: configuration.concurrency, timeout: configuration.deliveryTimeout)
-        case .standardOutput:
+        case (nil, .standardOutput):
             downstream = StandardOutputDownstream()
         }
         logger.info(

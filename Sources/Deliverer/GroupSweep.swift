@@ -4,8 +4,11 @@ import RedisClient
 /// The deliverer's periodic look at the group's pending lists, run by the scheduler every
 /// ``DelivererConfiguration/sweepInterval``:
 ///
-/// 1. Touch the entries it holds whose idle time is growing (waiting for a retry or for a slot), so
-///    they never look abandoned to anyone's take-over; learn which were finished elsewhere.
+/// 1. Touch the entries it holds that were not touched for a sweep interval (in any state: queued,
+///    in flight, awaiting acknowledgement, waiting for a retry), so they never look abandoned to
+///    anyone's take-over. Only entries still pending at this deliverer are touched; the others were
+///    taken over by a peer (this deliverer stalled past the claim time) or finished, and are reported
+///    as not owned.
 /// 2. After a start, claim what a previous run under the same consumer name left pending (its own
 ///    pending list), before reading anything new.
 /// 3. Take over entries idle longer than `WD_CLAIM_IDLE_MS` at any consumer: those belong to a
@@ -13,7 +16,8 @@ import RedisClient
 /// 4. Measure the backlog for the gauge.
 ///
 /// Claims never exceed `room` (the scheduler's free read-ahead, or a quarter of it when the queue is
-/// full), so taking over a dead deliverer's backlog cannot flood one live deliverer.
+/// full), so taking over a dead deliverer's backlog cannot flood one live deliverer. With `room` 0
+/// (while draining at shutdown) a sweep only touches.
 struct GroupSweep: Sendable {
     /// Where each shard's scans continue.
     struct Cursors: Sendable {
@@ -36,10 +40,10 @@ struct GroupSweep: Sendable {
     }
 
     struct Result: Sendable {
-        /// Entries touched and still pending for the group.
+        /// Entries touched: still pending at this deliverer.
         var touched: [EntryRef] = []
-        /// Entries asked to touch that are no longer pending: finished by someone else.
-        var gone: [EntryRef] = []
+        /// Entries asked to touch that are no longer pending at this deliverer.
+        var notOwned: [EntryRef] = []
         var claimed: [ClaimedEntry] = []
         var cursors: Cursors
     }
@@ -71,9 +75,9 @@ struct GroupSweep: Sendable {
             var start = 0
             while start < refs.count {
                 let slice = refs[start..<min(start + ConsumerGroup.batchLimit, refs.count)]
-                let pending = try await group.touch(shard: shard, ids: slice.map(\.id))
+                let owned = try await group.touchOwned(shard: shard, ids: slice.map(\.id))
                 for ref in slice {
-                    if pending.contains(ref.id) { result.touched.append(ref) } else { result.gone.append(ref) }
+                    if owned.contains(ref.id) { result.touched.append(ref) } else { result.notOwned.append(ref) }
                 }
                 start += ConsumerGroup.batchLimit
             }
@@ -84,7 +88,7 @@ struct GroupSweep: Sendable {
         for (shard, after) in result.cursors.ownPending.sorted(by: { $0.key < $1.key }) where room > 0 {
             let wanted = min(room, ConsumerGroup.batchLimit)
             let ids = try await group.ownPending(shard: shard, after: after, count: wanted)
-            let claimed = try await group.claim(shard: shard, ids: ids)
+            let claimed = try await group.claimOwned(shard: shard, ids: ids)
             result.claimed += claimed
             room -= claimed.count
             result.cursors.ownPending[shard] = ids.count < wanted ? nil : ids.last

@@ -70,7 +70,6 @@ struct HTTPDownstream: Downstream {
         if let io = error as? IOError {
             return "network error: \(String(cString: strerror(io.errnoCode))) (errno \(io.errnoCode))"
         }
-        if error is CancellationError || (error as? HTTPClientError) == .cancelled { return "cancelled at shutdown" }
         return "\(error)"
     }
 }

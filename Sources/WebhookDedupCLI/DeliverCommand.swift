@@ -49,7 +49,7 @@ struct DeliverCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("claim-idle-ms"),
-        help: "Entries idle this long at a dead or stuck deliverer are taken over (env WD_CLAIM_IDLE_MS, default 30000)")
+        help: "Entries idle this long at a dead or stuck deliverer are taken over; at least 750 (env WD_CLAIM_IDLE_MS, default 30000)")
     var claimIdleMs: String?
 
     @Option(
@@ -103,7 +103,7 @@ struct DeliverCommand: AsyncParsableCommand {
         guard retryMax >= retryBase else {
             throw StartupError("WD_RETRY_MAX_MS (--retry-max-ms) \(retryMax) must not be below WD_RETRY_BASE_MS (--retry-base-ms) \(retryBase)")
         }
-        return DelivererConfiguration(
+        let configuration = DelivererConfiguration(
             redis: try RedisConfiguration(url: redis.resolvedRedisURL),
             downstream: downstream,
             keyPrefix: try redis.resolvedKeyPrefix(),
@@ -118,5 +118,11 @@ struct DeliverCommand: AsyncParsableCommand {
                 try Setting("delivery-timeout-ms", env: "WD_DELIVERY_TIMEOUT_MS").int(deliveryTimeoutMs, default: 10_000, range: 1...3_600_000)),
             claimIdle: .milliseconds(try Setting("claim-idle-ms", env: "WD_CLAIM_IDLE_MS").int(claimIdleMs, default: 30_000, range: 1...86_400_000))
         )
+        do {
+            try configuration.validate()
+        } catch {
+            throw StartupError("WD_CLAIM_IDLE_MS (--claim-idle-ms): \(error)")
+        }
+        return configuration
     }
 }

@@ -45,7 +45,7 @@ struct DelivererRedisACLTests {
             let user = RedisClient(configuration: userConfiguration)
             defer { user.close() }
             try await sink.run { url in
-                var configuration = redis.delivererConfiguration(downstream: .http(url), maxAttempts: 3, claimIdle: .milliseconds(500))
+                var configuration = redis.delivererConfiguration(downstream: .http(url), maxAttempts: 3, claimIdle: .seconds(1))
                 configuration.redis = userConfiguration
                 try await withRunningServices([DeliveryService(configuration: configuration, logger: testLogger("deliver"))]) {
                     let done = try await eventually { try await redis.backlog() == 0 ? try await redis.deadCount() == 3 : false }

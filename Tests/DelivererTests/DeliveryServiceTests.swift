@@ -121,7 +121,7 @@ struct DeliveryServiceTests {
             try await redis.client.command("XGROUP", "CREATE", .init(stream), "deliverers", "0", "MKSTREAM")
             let crashedAt = ContinuousClock.now  // before the read, so the read is at least this old
             try await redis.client.command("XREADGROUP", "GROUP", "deliverers", "crashed", "COUNT", "100", "STREAMS", .init(stream), ">")
-            let claimIdle = Duration.milliseconds(600)
+            let claimIdle = Duration.seconds(1)
 
             let sink = RecordingSink()
             try await sink.run { url in
