@@ -40,3 +40,33 @@ wait_for_http() {
     echo "$1 did not answer" >&2
     return 1
 }
+
+# make_tls_files DIR: a throwaway CA, a server certificate for the name localhost (no IP address in
+# it, so a client that connects to 127.0.0.1 must be told the name to verify), and a client
+# certificate, all signed by that CA (openssl; files ca.crt, server.crt/.key, client.crt/.key).
+make_tls_files() {
+    local dir=$1
+    (
+        cd "$dir"
+        openssl req -x509 -new -nodes -newkey rsa:2048 -sha256 -days 2 -subj "/CN=webhook-dedup test CA" \
+            -keyout ca.key -out ca.crt 2>/dev/null
+        for who in server client; do
+            openssl req -new -nodes -newkey rsa:2048 -sha256 -subj "/CN=$who" -keyout "$who.key" -out "$who.csr" 2>/dev/null
+            printf 'subjectAltName=DNS:localhost\n' >"$who.ext"
+            openssl x509 -req -in "$who.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -sha256 \
+                -extfile "$who.ext" -out "$who.crt" 2>/dev/null
+        done
+    )
+}
+
+# wait_for_redis_tls PORT DIR: waits up to 10 s for PONG over TLS (files from make_tls_files DIR).
+wait_for_redis_tls() {
+    for _ in $(seq 1 100); do
+        if [ "$(redis-cli -p "$1" --tls --cacert "$2/ca.crt" --cert "$2/client.crt" --key "$2/client.key" ping 2>/dev/null)" = "PONG" ]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "redis-server with TLS on port $1 did not start" >&2
+    return 1
+}

@@ -31,7 +31,8 @@ public func buildReceiverApplication(
         router: router,
         // A connection that sends nothing for this long is closed: idle keep-alives and slowloris
         // clients alike. Header size limits are NIO's defaults (80 KiB per field and in all).
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
+        // Each connection is served on its own event loop, where the Redis client has a connection too.
+        server: .loopBoundHTTP1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         logger: logger
     )
@@ -41,7 +42,6 @@ public func buildReceiverApplication(
 /// ``DrainService``), then exit.
 public func runReceiver(configuration: ReceiverConfiguration, redisConfiguration: RedisConfiguration, logger: Logger) async throws {
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
-    defer { redis.close() }
     let readiness = Readiness()
     let app = buildReceiverApplication(configuration: configuration, redis: redis, readiness: readiness, logger: logger)
     if await !redis.ping(timeout: .seconds(2)) {
@@ -51,7 +51,8 @@ public func runReceiver(configuration: ReceiverConfiguration, redisConfiguration
     }
     let group = ServiceGroup(
         configuration: .init(
-            services: [app, DrainService(readiness: readiness, drainTime: configuration.drainTime, logger: logger)],
+            // Shut down in reverse order: the drain first, then the server, the Redis client last.
+            services: [redis, app, DrainService(readiness: readiness, drainTime: configuration.drainTime, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

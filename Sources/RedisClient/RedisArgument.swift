@@ -1,5 +1,6 @@
 import CHiredis
 public import Foundation
+import NIOCore
 
 /// One binary-safe argument of a command. Strings, byte arrays, `Data` and integers convert without
 /// ceremony; nothing is copied until the command is packed.
@@ -43,9 +44,8 @@ public struct RedisArgument: Sendable, ExpressibleByStringLiteral, ExpressibleBy
 }
 
 /// A command in Redis's wire format, formatted by hiredis (`redisFormatSdsCommandArgv`, binary safe:
-/// every argument goes out length-prefixed) on the caller's task. The connection's owner thread then
-/// only appends finished bytes to its output buffer, so the one thread that talks to Redis does as
-/// little per command as it can.
+/// every argument goes out length-prefixed) on the caller's task. The connection's event loop then
+/// only appends finished bytes to its output buffer, so the loop does as little per command as it can.
 public struct RedisCommand: Sendable {
     let formatted: FormattedCommand
 
@@ -93,6 +93,10 @@ final class FormattedCommand: @unchecked Sendable {
     }
 
     deinit { redisFreeSdsCommand(bytes) }
+
+    func write(into buffer: inout ByteBuffer) {
+        buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
 
     /// The first bulk string of `*N\r\n$LEN\r\nNAME\r\n...`.
     var firstArgument: String {

@@ -1,27 +1,59 @@
 public import Logging
+import NIOConcurrencyHelpers
+public import NIOCore
+public import NIOPosix
+import NIOSSL
+public import ServiceLifecycle
 
-/// A Redis client over hiredis that many tasks share.
+/// A Redis client that many tasks share: one SwiftNIO channel per event loop, each pipelining
+/// automatically (see ``RedisConnection``).
 ///
-/// Each connection has its own OS thread (see ``RedisConnection``); commands from concurrent callers
-/// are pipelined automatically. Every method throws only ``RedisError``. Blocking commands
-/// (`XREADGROUP ... BLOCK`) belong on a client of their own, since they hold up everything queued
-/// behind them on a shared connection.
-public final class RedisClient: Sendable {
+/// A caller that runs on one of the group's event loops (the receiver's request handlers do, see
+/// `EventLoopTaskExecutor`) uses that loop's connection, so its command, the reply and its resumption
+/// never leave the thread. Other callers take the connections in turn. Nothing here blocks a
+/// thread. Every method throws only ``RedisError``. Blocking commands (`XREADGROUP ... BLOCK`)
+/// belong on a client of their own, since they hold up everything queued behind them on a shared
+/// connection.
+///
+/// As a `Service` in a ServiceGroup the client closes when graceful shutdown reaches it: list it
+/// before the services that use it, so it closes after them. ``close()`` does the same by hand, and
+/// a client that is dropped closes too.
+public final class RedisClient: Sendable, Service {
     public let configuration: RedisConfiguration
     private let connections: [RedisConnection]
     private let scripts = ScriptRegistry()
+    private let turn = NIOLockedValueBox(0)
 
-    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "webhook-dedup.redis")) {
+    public init(
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "webhook-dedup.redis")
+    ) {
         self.configuration = configuration
         let scripts = self.scripts
-        self.connections = (0..<max(1, configuration.connections)).map { index in
-            RedisConnection(configuration: configuration, scripts: scripts, logger: logger, label: "redis-\(index)")
+        let tls: Result<NIOSSLContext, RedisError>? = configuration.tls.map { settings in
+            Result { () throws(RedisError) in try settings.makeContext() }
+        }
+        let loops = Array(eventLoopGroup.makeIterator())
+        let count = configuration.connections > 0 ? configuration.connections : loops.count
+        self.connections = (0..<max(1, count)).map { index in
+            RedisConnection(
+                eventLoop: loops[index % loops.count], configuration: configuration, tls: tls, scripts: scripts,
+                logger: logger, label: "redis-\(index)")
         }
     }
 
-    /// Stops the connection threads; queued and later commands fail with ``RedisError/closed``.
+    deinit { close() }
+
+    /// Closes every connection; queued and later commands fail with ``RedisError/closed``.
     public func close() {
         for connection in connections { connection.close() }
+    }
+
+    /// Waits for graceful shutdown (or cancellation), then closes.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        close()
     }
 
     /// Runs one command and returns its reply; an error reply is thrown as ``RedisError/server(_:)``.
@@ -36,7 +68,8 @@ public final class RedisClient: Sendable {
         try await send(RedisCommand(arguments), timeout: timeout).throwingServerError()
     }
 
-    /// Runs one command and returns its reply as it came, error replies included.
+    /// Runs one command and returns its reply as it came, error replies included. `timeout` (else
+    /// the configuration's command timeout) counts from this call to the reply.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws(RedisError) -> RESPValue {
         try await pickConnection().send(command, timeout: timeout ?? configuration.commandTimeout).get()
     }
@@ -80,15 +113,13 @@ public final class RedisClient: Sendable {
 
     private func pickConnection() -> RedisConnection {
         if connections.count == 1 { return connections[0] }
-        var best = connections[0]
-        var bestLoad = best.load
-        for connection in connections.dropFirst() where bestLoad > 0 {
-            let load = connection.load
-            if load < bestLoad {
-                best = connection
-                bestLoad = load
-            }
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop {
+            for connection in connections where connection.eventLoop === current { return connection }
         }
-        return best
+        let index = turn.withLockedValue { turn in
+            turn = turn &+ 1
+            return turn
+        }
+        return connections[Int(UInt(bitPattern: index) % UInt(connections.count))]
     }
 }

@@ -1,7 +1,28 @@
 import Foundation
 
-/// Where and how to connect, parsed from a `redis://[user:password@]host:port[/db]` URL.
+/// Where and how to connect, parsed from a `redis://[user:password@]host:port[/db]` URL
+/// (`rediss://` for TLS).
 public struct RedisConfiguration: Sendable, Equatable {
+    /// TLS settings of a `rediss://` URL. Certificates are always verified: against ``caFile`` when
+    /// set, else the system's roots; the name checked is ``serverName``, else the URL's host.
+    public struct TLS: Sendable, Equatable {
+        /// PEM file of the certificate authorities to trust (`WD_REDIS_TLS_CA`).
+        public var caFile: String?
+        /// PEM client certificate chain and its key, for servers that ask for one
+        /// (`WD_REDIS_TLS_CERT`, `WD_REDIS_TLS_KEY`).
+        public var certificateFile: String?
+        public var keyFile: String?
+        /// Name sent as SNI and verified in the server's certificate (`WD_REDIS_TLS_SERVER_NAME`).
+        public var serverName: String?
+
+        public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, serverName: String? = nil) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.serverName = serverName
+        }
+    }
+
     public var host: String
     public var port: Int
     /// ACL user name; nil means the `default` user (`AUTH password`).
@@ -12,10 +33,13 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var connectTimeout: Duration
     /// Bound on each command: socket reads and writes, and time spent queued before being sent.
     public var commandTimeout: Duration
-    /// Connections in the pool; commands go to the one with the shortest queue.
+    /// Connections; 0 (the default) means one per event loop of the client's group. A caller running
+    /// on one of those loops uses that loop's connection; other callers take them in turn.
     public var connections: Int
     /// `CLIENT SETNAME` on connect, so `redis-cli CLIENT LIST` shows who is who.
     public var clientName: String?
+    /// Set for `rediss://`: the connection runs TLS (SwiftNIO's NIOSSL).
+    public var tls: TLS?
 
     public init(
         host: String = "127.0.0.1",
@@ -25,8 +49,9 @@ public struct RedisConfiguration: Sendable, Equatable {
         database: Int = 0,
         connectTimeout: Duration = .seconds(2),
         commandTimeout: Duration = .seconds(2),
-        connections: Int = 1,
-        clientName: String? = nil
+        connections: Int = 0,
+        clientName: String? = nil,
+        tls: TLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -37,18 +62,22 @@ public struct RedisConfiguration: Sendable, Equatable {
         self.commandTimeout = commandTimeout
         self.connections = connections
         self.clientName = clientName
+        self.tls = tls
     }
 
-    /// Parses `redis://[user:password@]host:port[/db]` (user and password percent-decoded; `[::1]` for
-    /// IPv6). TLS (`rediss://`) is refused: hiredis 0.14 has none.
+    /// Parses `redis://[user:password@]host:port[/db]` or `rediss://...` (TLS; its file and name
+    /// settings come from elsewhere, see ``TLS``). User and password are percent-decoded; `[::1]` for
+    /// IPv6.
     public init(url: String) throws(RedisConfigurationError) {
         self.init()
-        let schemePrefix = "redis://"
-        guard url.hasPrefix(schemePrefix) else {
-            if url.hasPrefix("rediss://") {
-                throw .init(url: url, reason: "TLS (rediss://) is not supported by this build; use redis://")
-            }
-            throw .init(url: url, reason: "must start with redis://")
+        let schemePrefix: String
+        if url.hasPrefix("redis://") {
+            schemePrefix = "redis://"
+        } else if url.hasPrefix("rediss://") {
+            schemePrefix = "rediss://"
+            tls = TLS()
+        } else {
+            throw .init(url: url, reason: "must start with redis:// or rediss://")
         }
         var rest = Substring(url.dropFirst(schemePrefix.count))
         if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
@@ -128,7 +157,7 @@ public struct RedisConfiguration: Sendable, Equatable {
         var auth = ""
         if let username { auth = username + (password == nil ? "" : ":***") + "@" } else if password != nil { auth = ":***@" }
         let hostText = host.contains(":") ? "[\(host)]" : host
-        return "redis://\(auth)\(hostText):\(port)/\(database)"
+        return "\(tls == nil ? "redis" : "rediss")://\(auth)\(hostText):\(port)/\(database)"
     }
 }
 

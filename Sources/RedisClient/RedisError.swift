@@ -10,11 +10,15 @@ public enum RedisError: Error, Sendable, Equatable {
     case `protocol`(String)
     /// The client was shut down.
     case closed
+    /// The calling task was cancelled; the command may or may not have run on the server, and its
+    /// reply, if it comes, is dropped.
+    case cancelled
 
     /// True for errors that a later retry may not see: connection loss and timeouts.
     public var isTransient: Bool {
         switch self {
         case .connection, .timeout, .closed: return true
+        case .cancelled: return false
         case .server, .protocol: return false
         }
     }
@@ -28,6 +32,7 @@ extension RedisError: CustomStringConvertible {
         case .server(let m): return "redis error: \(m)"
         case .protocol(let m): return "redis protocol error: \(m)"
         case .closed: return "redis client closed"
+        case .cancelled: return "redis command cancelled"
         }
     }
 }

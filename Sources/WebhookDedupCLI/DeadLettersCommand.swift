@@ -78,7 +78,7 @@ private func withDeadLetterStore(
 ) async throws {
     let logger = makeLogger(label: label)
     let (redisConfiguration, prefix, shards) = try startupConfiguration {
-        (try RedisConfiguration(url: options.resolvedRedisURL), try options.resolvedKeyPrefix(), try options.resolvedShards())
+        (try options.resolvedRedisConfiguration(), try options.resolvedKeyPrefix(), try options.resolvedShards())
     }
     let client = RedisClient(configuration: redisConfiguration, logger: logger)
     defer { client.close() }

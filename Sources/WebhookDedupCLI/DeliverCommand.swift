@@ -104,7 +104,7 @@ struct DeliverCommand: AsyncParsableCommand {
             throw StartupError("WD_RETRY_MAX_MS (--retry-max-ms) \(retryMax) must not be below WD_RETRY_BASE_MS (--retry-base-ms) \(retryBase)")
         }
         let configuration = DelivererConfiguration(
-            redis: try RedisConfiguration(url: redis.resolvedRedisURL),
+            redis: try redis.resolvedRedisConfiguration(),
             downstream: downstream,
             keyPrefix: try redis.resolvedKeyPrefix(),
             shards: try redis.resolvedShards(),

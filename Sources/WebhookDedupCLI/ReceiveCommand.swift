@@ -59,7 +59,7 @@ struct ReceiveCommand: AsyncParsableCommand {
             if let path = Setting("sources-file", env: "WD_SOURCES_FILE").optionalString(sourcesFile) {
                 configuration.sources = try SourcesConfig.load(path: path)
             }
-            var redisConfiguration = try RedisConfiguration(url: redis.resolvedRedisURL)
+            var redisConfiguration = try redis.resolvedRedisConfiguration()
             redisConfiguration.commandTimeout = .milliseconds(timeoutMs)
             return (configuration, redisConfiguration)
         }

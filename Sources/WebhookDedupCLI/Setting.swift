@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RedisClient
 
 /// Resolves one setting: the flag if given, else the environment variable, else the default.
 /// A value that does not parse stops start-up with one line naming the flag and the variable.
@@ -46,8 +47,22 @@ struct Setting {
 /// Options every subcommand that talks to Redis shares.
 struct RedisOptions: ParsableArguments {
     @Option(
-        name: .customLong("redis-url"), help: "Redis URL redis://[user:password@]host:port[/db] (env REDIS_URL, default redis://127.0.0.1:6379/0)")
+        name: .customLong("redis-url"),
+        help: "Redis URL redis://[user:password@]host:port[/db], rediss:// for TLS (env REDIS_URL, default redis://127.0.0.1:6379/0)")
     var redisURL: String?
+
+    @Option(name: .customLong("redis-tls-ca"), help: "rediss://: PEM file of the CAs to trust (env WD_REDIS_TLS_CA, default the system's)")
+    var tlsCA: String?
+
+    @Option(name: .customLong("redis-tls-cert"), help: "rediss://: PEM client certificate (env WD_REDIS_TLS_CERT)")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("redis-tls-key"), help: "rediss://: PEM key of the client certificate (env WD_REDIS_TLS_KEY)")
+    var tlsKey: String?
+
+    @Option(
+        name: .customLong("redis-tls-server-name"), help: "rediss://: name sent as SNI and verified (env WD_REDIS_TLS_SERVER_NAME, default the host)")
+    var tlsServerName: String?
 
     @Option(name: .customLong("key-prefix"), help: "Prefix of every Redis key (env WD_KEY_PREFIX, default wd)")
     var keyPrefix: String?
@@ -56,6 +71,27 @@ struct RedisOptions: ParsableArguments {
     var shards: String?
 
     var resolvedRedisURL: String { Setting("redis-url", env: "REDIS_URL").string(redisURL, default: "redis://127.0.0.1:6379/0") }
+
+    /// The URL plus the TLS settings. TLS files are loaded here, so a missing or unreadable one
+    /// stops start-up instead of failing every connection later; TLS settings without `rediss://`
+    /// are refused rather than ignored.
+    func resolvedRedisConfiguration() throws -> RedisConfiguration {
+        var configuration = try RedisConfiguration(url: resolvedRedisURL)
+        let tls = RedisConfiguration.TLS(
+            caFile: Setting("redis-tls-ca", env: "WD_REDIS_TLS_CA").optionalString(tlsCA),
+            certificateFile: Setting("redis-tls-cert", env: "WD_REDIS_TLS_CERT").optionalString(tlsCertificate),
+            keyFile: Setting("redis-tls-key", env: "WD_REDIS_TLS_KEY").optionalString(tlsKey),
+            serverName: Setting("redis-tls-server-name", env: "WD_REDIS_TLS_SERVER_NAME").optionalString(tlsServerName))
+        guard configuration.tls != nil else {
+            if tls != RedisConfiguration.TLS() {
+                throw StartupError("WD_REDIS_TLS_* settings need a rediss:// REDIS_URL")
+            }
+            return configuration
+        }
+        try tls.validate()
+        configuration.tls = tls
+        return configuration
+    }
 
     func resolvedKeyPrefix() throws -> String {
         let prefix = Setting("key-prefix", env: "WD_KEY_PREFIX").string(keyPrefix, default: "wd")

@@ -19,7 +19,7 @@ struct StatsCommand: AsyncParsableCommand {
         let logger = makeLogger(label: "webhook-dedup.stats")
         let (redisConfiguration, prefix, shards, group) = try startupConfiguration {
             (
-                try RedisConfiguration(url: redis.resolvedRedisURL), try redis.resolvedKeyPrefix(), try redis.resolvedShards(),
+                try redis.resolvedRedisConfiguration(), try redis.resolvedKeyPrefix(), try redis.resolvedShards(),
                 Setting("group", env: "WD_GROUP").string(self.group, default: "deliverers")
             )
         }

@@ -150,6 +150,7 @@ struct RedisClientIntegrationTests {
         let redis = try TestRedis.client {
             $0.clientName = name
             $0.commandTimeout = .seconds(10)
+            $0.connections = 1  // one pipeline: the BLPOP holds up the PINGs queued behind it
         }
         let admin = try TestRedis.client()
         defer {
@@ -198,7 +199,10 @@ struct RedisClientIntegrationTests {
 
     @Test func anIdleConnectionClosedByTheServerIsReplacedBeforeTheNextCommand() async throws {
         let name = "idle-" + UUID().uuidString.prefix(8)
-        let redis = try TestRedis.client { $0.clientName = name }
+        let redis = try TestRedis.client {
+            $0.clientName = name
+            $0.connections = 1
+        }
         let admin = try TestRedis.client()
         defer {
             redis.close()
@@ -207,7 +211,7 @@ struct RedisClientIntegrationTests {
         #expect(try await redis.command("PING") == .simpleString("PONG"))
         #expect(try await killClients(named: name, using: admin) == 1)
         try await Task.sleep(for: .milliseconds(100))
-        // The owner thread saw the close while idle, so no command is sent on the dead socket.
+        // The event loop saw the close while idle, so no command is sent on the dead socket.
         #expect(try await redis.command("ECHO", "after") == .bulkString(Array("after".utf8)))
         #expect(try await killClients(named: name, using: admin) == 1)
     }

@@ -34,8 +34,7 @@ struct RedisConfigurationTests {
     }
 
     @Test(arguments: [
-        ("http://localhost", "must start with redis://"),
-        ("rediss://localhost", "TLS"),
+        ("http://localhost", "must start with redis:// or rediss://"),
         ("redis://localhost:99999", "port"),
         ("redis://localhost:abc", "port"),
         ("redis://localhost/x", "database"),

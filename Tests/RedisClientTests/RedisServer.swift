@@ -10,7 +10,8 @@ enum TestRedis {
     static let skipReason: Comment = "REDIS_URL not set: run scripts/test, which starts a redis-server"
 
     static func configuration(_ edit: (inout RedisConfiguration) -> Void = { _ in }) throws -> RedisConfiguration {
-        var configuration = try RedisConfiguration(url: url ?? "redis://127.0.0.1:6379/0")
+        var configuration = try RedisConfiguration(
+            url: url ?? "redis://127.0.0.1:6379/0", environment: ProcessInfo.processInfo.environment)
         edit(&configuration)
         return configuration
     }

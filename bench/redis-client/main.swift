@@ -2,7 +2,8 @@ import Foundation
 import RedisClient
 
 /// Measures the client's throughput for `SET key value NX EX ttl` with N concurrent tasks.
-/// Usage: redis-client-bench REDIS_URL [tasks=64] [seconds=5] [connections=1]
+/// Usage: redis-client-bench REDIS_URL [tasks=64] [seconds=5] [connections=0, one per event loop]
+/// (`rediss://` takes its TLS settings from WD_REDIS_TLS_*).
 /// Prints one line: `client_set_nx_ex_per_sec=<rate> tasks=<n> connections=<c> commands=<total> errors=<e>`.
 @main
 enum RedisClientBench {
@@ -11,8 +12,8 @@ enum RedisClientBench {
         let url = arguments.count > 1 ? arguments[1] : "redis://127.0.0.1:6379/0"
         let tasks = arguments.count > 2 ? Int(arguments[2]) ?? 64 : 64
         let seconds = arguments.count > 3 ? Double(arguments[3]) ?? 5 : 5
-        var configuration = try RedisConfiguration(url: url)
-        configuration.connections = arguments.count > 4 ? Int(arguments[4]) ?? 1 : 1
+        var configuration = try RedisConfiguration(url: url, environment: ProcessInfo.processInfo.environment)
+        configuration.connections = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 0
         let redis = RedisClient(configuration: configuration)
         defer { redis.close() }
         _ = try await redis.command("PING")
