@@ -1,6 +1,7 @@
 internal import Crypto
 
-/// Turns a request into the dedup key(s) to record, trying the rules of SPEC "Dedup keys" in order:
+/// Turns a request into the dedup key(s) to record, trying the rules of docs/reference.md, "Dedup
+/// keys", in order:
 ///
 /// 1. the source's rule from the sources file (``KeyRule/sourceRule``);
 /// 2. a delivery-id header (``KeyRule/header``);
