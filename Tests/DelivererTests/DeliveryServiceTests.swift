@@ -5,7 +5,7 @@ import Testing
 
 @testable import Deliverer
 
-/// The deliverer against a real Redis and a real local HTTP sink (SPEC.md, "Delivery").
+/// The deliverer against a real Redis and a real local HTTP sink (docs/delivery.md).
 @Suite(.enabled(if: TestRedis.url != nil, TestRedis.skipReason))
 struct DeliveryServiceTests {
     @Test("1,000 entries on two shards are each delivered exactly once and the streams end empty")
