@@ -149,7 +149,7 @@ struct WebhookController<Context: RequestContext>: Sendable {
             }
         }
         fields.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        var json = JSONText(capacity: 64 * (fields.count + 1))
+        var json = JSONWriter(capacity: 64 * (fields.count + 1))
         json.raw("{")
         for (position, field) in fields.enumerated() {
             if position > 0 { json.raw(",") }
