@@ -15,7 +15,7 @@ public func buildReceiverApplication(
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     logger: Logger
 ) -> some ApplicationProtocol {
-    let metrics = ReceiverMetrics(registry: registry)
+    let metrics = ReceiverMetrics(registry: registry, configuredSources: configuration.sources.sources.keys)
     let store = AcceptStore(
         redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards,
         receiverName: configuration.receiverName, timeout: configuration.redisTimeout)
