@@ -239,7 +239,11 @@ struct DeliveryServiceTests {
     @Test("One read over several shards stays within the read-ahead: each shard is asked for its share")
     func readAheadHoldsAcrossShards() async throws {
         try await withTestRedis(shards: 4) { redis in
-            for shard in 0..<4 { try await redis.addEntries(50, shard: shard) }
+            for shard in 0..<4 {
+                try await redis.addEntries(50, shard: shard)
+                // The group exists before the deliverer starts, so counting pending entries never races its creation.
+                try await redis.client.command("XGROUP", "CREATE", .init(redis.keys.stream(shard: shard)), "deliverers", "0")
+            }
             let sink = RecordingSink { _, _ in (200, .milliseconds(20)) }
             let configuration = try await sink.run { url in
                 let configuration = redis.delivererConfiguration(downstream: .http(url))
