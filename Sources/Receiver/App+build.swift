@@ -30,9 +30,12 @@ public func buildReceiverApplication(
     return Application(
         router: router,
         // A connection that sends nothing for this long is closed: idle keep-alives and slowloris
-        // clients alike. Header size limits are NIO's defaults (80 KiB per field and in all).
+        // clients alike. Header limits are Hummingbird's defaults: 80 KiB per field, 80 KiB for the
+        // request line and all fields, 1,000 fields; past any of them the answer is a bare 400 and the
+        // connection is closed (docs/operations.md, "Limits").
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: configuration.listenBacklog),
         logger: logger
     )
 }
