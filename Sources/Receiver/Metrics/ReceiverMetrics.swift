@@ -1,4 +1,5 @@
 import CoreMetrics
+import DedupCore
 import Prometheus
 import Synchronization
 

@@ -1,14 +1,15 @@
-/// The `{source}` of `/webhook/{source}`: which names are valid, and how any name is shown in logs.
+/// The `{source}` of `/webhook/{source}`: which names are valid (for the router and the sources
+/// file alike), and how any name is shown in logs.
 ///
 /// The name comes from the request line, before any authentication, so nothing derived from an
-/// invalid one may grow with it: metrics count invalid names under one label (see
-/// ``ReceiverMetrics``), and logs show a bounded, printable prefix.
-enum SourceName {
+/// invalid one may grow with it: the receiver's metrics count invalid names under one label, and
+/// logs show a bounded, printable prefix.
+public enum SourceName {
     /// Characters of an invalid name shown in a log line.
-    static let loggedPrefix = 64
+    public static let loggedPrefix = 64
 
     /// 1-64 of `A-Za-z0-9._-`, the names the sources file accepts too.
-    static func isValid(_ source: String) -> Bool {
+    public static func isValid(_ source: String) -> Bool {
         let utf8 = source.utf8
         guard (1...64).contains(utf8.count) else { return false }
         return utf8.allSatisfy { byte in
@@ -25,7 +26,7 @@ enum SourceName {
     /// A valid name as is; an invalid one as its first 64 characters, anything but printable ASCII
     /// replaced by `?` (a decoded `%0A` must not start a forged log line), and its length:
     /// `xxxx…xxxx… (70000 bytes)`.
-    static func forLog(_ source: String) -> String {
+    public static func forLog(_ source: String) -> String {
         if isValid(source) { return source }
         var shown = ""
         for scalar in source.unicodeScalars.prefix(loggedPrefix) {
