@@ -15,7 +15,7 @@ public func buildReceiverApplication(
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     logger: Logger
 ) -> some ApplicationProtocol {
-    let metrics = ReceiverMetrics(registry: registry)
+    let metrics = ReceiverMetrics(registry: registry, configuredSources: configuration.sources.sources.keys)
     let store = AcceptStore(
         redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards,
         receiverName: configuration.receiverName, timeout: configuration.redisTimeout)
@@ -30,10 +30,13 @@ public func buildReceiverApplication(
     return Application(
         router: router,
         // A connection that sends nothing for this long is closed: idle keep-alives and slowloris
-        // clients alike. Header size limits are NIO's defaults (80 KiB per field and in all).
-        // Each connection is served on its own event loop, where the Redis client has a connection too.
+        // clients alike. Header limits are Hummingbird's defaults: 80 KiB per field, 80 KiB for the
+        // request line and all fields, 1,000 fields; past any of them the answer is a bare 400 and the
+        // connection is closed (docs/operations.md, "Limits"). Each connection is served on its own
+        // event loop, where the Redis client has a connection too.
         server: .loopBoundHTTP1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: configuration.listenBacklog),
         logger: logger
     )
 }

@@ -17,6 +17,11 @@ public struct ReceiverConfiguration: Sendable {
     public var redisTimeout: Duration = .seconds(2)
     /// A connection that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(30)
+    /// Connections the kernel queues while the receiver has not accepted them yet (`listen(2)`'s
+    /// backlog, capped by `net.core.somaxconn`). A connect arriving at a full queue has its SYN
+    /// dropped and the client waits 1 s to resend it, so this must be at least the connections a
+    /// load balancer can open at once: HAProxy's per-server `maxconn` in deploy/haproxy.cfg.
+    public var listenBacklog: Int = 256
     /// Written into seen records and stream entries (`by`, `receiver`), so operators can tell which
     /// receiver took a message.
     public var receiverName: String = ReceiverConfiguration.defaultName

@@ -5,7 +5,7 @@ import Testing
 
 @testable import Deliverer
 
-/// The deliverer against a real Redis and a real local HTTP sink (SPEC.md, "Delivery").
+/// The deliverer against a real Redis and a real local HTTP sink (docs/delivery.md).
 @Suite(.enabled(if: TestRedis.url != nil, TestRedis.skipReason))
 struct DeliveryServiceTests {
     @Test("1,000 entries on two shards are each delivered exactly once and the streams end empty")
@@ -233,6 +233,38 @@ struct DeliveryServiceTests {
                 #expect(letter.attempts == 2)
                 #expect(letter.error == "timed out after 150 ms")
             }
+        }
+    }
+
+    @Test("One read over several shards stays within the read-ahead: each shard is asked for its share")
+    func readAheadHoldsAcrossShards() async throws {
+        try await withTestRedis(shards: 4) { redis in
+            for shard in 0..<4 {
+                try await redis.addEntries(50, shard: shard)
+                // The group exists before the deliverer starts, so counting pending entries never races its creation.
+                try await redis.client.command("XGROUP", "CREATE", .init(redis.keys.stream(shard: shard)), "deliverers", "0")
+            }
+            let sink = RecordingSink { _, _ in (200, .milliseconds(20)) }
+            let configuration = try await sink.run { url in
+                let configuration = redis.delivererConfiguration(downstream: .http(url))
+                let mostPending = try await withRunningServices([DeliveryService(configuration: configuration, logger: testLogger("deliver"))]) {
+                    var most = 0
+                    let done = try await eventually {
+                        most = max(most, try await redis.pending())
+                        return try await redis.backlog() == 0
+                    }
+                    #expect(done)
+                    return most
+                }
+                // Read and not finished ≤ the read-ahead; pending may add the attempts answered 2xx
+                // and not yet acknowledged (at most one per slot). One COUNT for all four streams
+                // would have read all 200 at once.
+                #expect(mostPending > 0)
+                #expect(mostPending <= configuration.readAhead + configuration.concurrency)
+                return configuration
+            }
+            #expect(configuration.readAhead == 64)
+            #expect(Set(sink.delivered.map(\.entryID)).count == 200)
         }
     }
 }

@@ -11,8 +11,8 @@ import Testing
     import Glibc
 #endif
 
-/// Hostile and malformed input against a live receiver and a real Redis: every case gets its SPEC.md
-/// answer (or a closed connection) within a bound, the process keeps serving, and a rejected request
+/// Hostile and malformed input against a live receiver and a real Redis: every case gets its answer
+/// from docs/reference.md (or a closed connection) within a bound, the process keeps serving, and a rejected request
 /// leaves no key in Redis.
 @Suite("Receiver under hostile input", .serialized, .enabled(if: ReceiverTest.redisAvailable, ReceiverTest.skipReason))
 struct ReceiverHostileInputTests {
@@ -65,7 +65,7 @@ struct ReceiverHostileInputTests {
         }
     }
 
-    /// Valid JSON, or bodies that are not JSON by content type: accepted once, keyed by SPEC's rules,
+    /// Valid JSON, or bodies that are not JSON by content type: accepted once, keyed by the key rules,
     /// and the same bytes again are a duplicate.
     @Test func oddButValidBodiesAreAcceptedOnceThenDuplicate() async throws {
         let digits = String(repeating: "9", count: 100_000)

@@ -13,7 +13,8 @@ struct ReceiverJSONBytesTests {
         let answer = WebhookAnswer(
             keys: ["evo:loja:messages.upsert:3A9F:0"], results: [AcceptResult(isNew: true, entryID: "1761060001482-0")], isBatch: false)
         #expect(
-            String(decoding: answer.json, as: UTF8.self) == #"{"status":"accepted","key":"evo:loja:messages.upsert:3A9F:0","id":"1761060001482-0"}"#)
+            String(decoding: answer.json.bytes, as: UTF8.self)
+                == #"{"status":"accepted","key":"evo:loja:messages.upsert:3A9F:0","id":"1761060001482-0"}"#)
     }
 
     @Test func batchAnswer() {
@@ -21,7 +22,7 @@ struct ReceiverJSONBytesTests {
             keys: ["meta:msg:wamid.A", "meta:status:wamid.B:read"],
             results: [AcceptResult(isNew: false, entryID: "1-0"), AcceptResult(isNew: true, entryID: "2-1")], isBatch: true)
         #expect(
-            String(decoding: answer.json, as: UTF8.self)
+            String(decoding: answer.json.bytes, as: UTF8.self)
                 == #"{"status":"partial","items":[{"key":"meta:msg:wamid.A","status":"duplicate","id":"1-0"},{"key":"meta:status:wamid.B:read","status":"accepted","id":"2-1"}]}"#
         )
     }

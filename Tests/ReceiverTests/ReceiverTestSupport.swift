@@ -165,10 +165,11 @@ struct ReceiverUnderTest: Sendable {
 extension ReceiverTest {
     /// Builds the receiver app on a fresh key prefix against the test Redis, runs `test` against it
     /// (`.router` or `.live`), then `check` on what Redis holds. The prefix's keys are deleted
-    /// afterwards, also when either throws.
+    /// afterwards, also when either throws. Pass a ``LogCapture``'s logger to read what was logged.
     static func withReceiver(
         _ setup: TestingSetup,
         configure: (inout ReceiverConfiguration) -> Void = { _ in },
+        logger: Logger = ReceiverTest.logger,
         _ test: @Sendable (any TestClientProtocol) async throws -> Void,
         check: (ReceiverUnderTest) async throws -> Void = { _ in }
     ) async throws {

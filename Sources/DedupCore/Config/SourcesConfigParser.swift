@@ -47,7 +47,8 @@ struct SourcesConfigParser {
     }
 
     private func parseSource(_ name: String, _ body: ConfigValue) throws(ConfigError) -> SourceRule {
-        guard Self.isValidSourceName(name) else {
+        // The router's rule for `/webhook/{source}`: a name it could never route would be dead config.
+        guard SourceName.isValid(name) else {
             throw ConfigError("\(origin): source name \"\(name)\" is not valid (1-64 of A-Za-z0-9._-, as in /webhook/{source})")
         }
         var rule = SourceRule()
@@ -215,21 +216,6 @@ struct SourcesConfigParser {
         let per = try fields["per_seconds"].map { v throws(ConfigError) in try positiveInt(source, "rate_limit.per_seconds", v) } ?? 1
         let burst = try fields["burst"].map { v throws(ConfigError) in try positiveInt(source, "rate_limit.burst", v) }
         return RateLimitRule(rate: rate, perSeconds: per, burst: burst)
-    }
-
-    /// The router's rule for `/webhook/{source}`: a name it could never route would be dead config.
-    static func isValidSourceName(_ name: String) -> Bool {
-        let bytes = name.utf8
-        guard (1...64).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                true
-            default:
-                false
-            }
-        }
     }
 
     /// An RFC 9110 token.

@@ -1,26 +1,68 @@
 internal import Crypto
 internal import Foundation
 
-/// Serialises ``JSONValue`` trees: canonically for hashing, or in received order for envelopes.
+/// Writes JSON text straight into bytes: the canonical form that hashed keys are computed over, the
+/// member-order form of Meta envelopes, and the small texts the receiver builds on every request
+/// (answers, forwarded headers), all with one escaping.
 ///
-/// The canonical form sorts object members by the UTF-8 bytes of their names (keeping the last of
-/// duplicate names, as lookups do), writes numbers exactly as received, escapes only `"`, `\` and
-/// control characters, and never escapes `/` or non-ASCII. So two bodies that differ only in member
-/// order, whitespace or escaping hash the same, and the hash depends on no platform library: it is
-/// the same on every receiver and release. (`JSONSerialization` with `.sortedKeys` did the same job
-/// in ~400 µs per 1 KB body on Linux; this takes a few µs.)
-struct JSONWriter {
-    private var output: [UInt8] = []
-    private let sorted: Bool
+/// Escaping: `"` and `\` escaped, `\n \r \t` short, every other control character `\u00XX`
+/// (lowercase hex), `/` and non-ASCII written as they are. The canonical form also sorts object
+/// members by the UTF-8 bytes of their names (keeping the last of duplicate names, as lookups do) and
+/// writes numbers exactly as received. So two bodies that differ only in member order, whitespace or
+/// escaping hash the same, and the hash depends on no platform library: it is the same on every
+/// receiver and release. These bytes are pinned by tests; changing them changes every hashed key.
+///
+/// Why by hand: `JSONSerialization` with `.sortedKeys` took ~400 µs per 1 KB body on Linux where
+/// this takes a few µs, and on the receiver's request path `JSONSerialization` and `JSONEncoder` cost
+/// a measured ~15% and ~3% of its CPU (see docs/benchmarks.md). `JSONEncoder` wrote `\b` and `\f`
+/// where this writes `\u0008` and `\u000c`; header values never hold them (HTTP field values are
+/// legalized to spaces before the receiver sees them), and neither do answers.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
 
-    private init(sorted: Bool) {
-        self.sorted = sorted
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
     }
 
+    /// Appends trusted text as is: punctuation and member names written in the source code.
+    public mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends `value` as a JSON string literal. Runs of bytes that need no escape are copied at once.
+    public mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var start = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): raw("\\\"")
+                case UInt8(ascii: "\\"): raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
+                default:
+                    raw("\\u00")
+                    bytes.append(Self.hexDigits[Int(byte >> 4)])
+                    bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func canonical(_ value: JSONValue) -> [UInt8] {
-        var writer = JSONWriter(sorted: true)
-        writer.write(value)
-        return writer.output
+        var writer = JSONWriter()
+        writer.value(value, sorted: true)
+        return writer.bytes
     }
 
     static func canonicalSHA256Hex(_ value: JSONValue) -> String {
@@ -29,40 +71,39 @@ struct JSONWriter {
 
     /// Members in the order received (duplicates included): for bodies handed downstream.
     static func preservingOrder(_ value: JSONValue) -> Data {
-        var writer = JSONWriter(sorted: false)
-        writer.write(value)
-        return Data(writer.output)
+        var writer = JSONWriter()
+        writer.value(value, sorted: false)
+        return Data(writer.bytes)
     }
 
-    private mutating func write(_ value: JSONValue) {
+    private mutating func value(_ value: JSONValue, sorted: Bool) {
         switch value {
-        case .null: output.append(contentsOf: "null".utf8)
-        case .bool(let bool): output.append(contentsOf: (bool ? "true" : "false").utf8)
-        case .number(let text): output.append(contentsOf: text.utf8)
-        case .string(let string): write(string)
+        case .null: raw("null")
+        case .bool(let bool): bool ? raw("true") : raw("false")
+        case .number(let text): bytes.append(contentsOf: text.utf8)
+        case .string(let string): self.string(string)
         case .array(let elements):
-            output.append(UInt8(ascii: "["))
+            raw("[")
             for (position, element) in elements.enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                write(element)
+                if position > 0 { raw(",") }
+                self.value(element, sorted: sorted)
             }
-            output.append(UInt8(ascii: "]"))
+            raw("]")
         case .object(let object):
-            output.append(UInt8(ascii: "{"))
-            for (position, member) in members(of: object).enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                write(member.key)
-                output.append(UInt8(ascii: ":"))
-                write(member.value)
+            raw("{")
+            for (position, member) in (sorted ? Self.canonicalMembers(of: object) : object.members).enumerated() {
+                if position > 0 { raw(",") }
+                string(member.key)
+                raw(":")
+                self.value(member.value, sorted: sorted)
             }
-            output.append(UInt8(ascii: "}"))
+            raw("}")
         }
     }
 
-    private func members(of object: JSONObject) -> [JSONObject.Member] {
-        guard sorted else { return object.members }
-        // Sort positions by name, then by position, so that of duplicate names the last received is
-        // the last of its run and the only one kept.
+    /// Sorted by name; of duplicate names only the last received. Positions are sorted by name, then
+    /// by position, so that the last received of a name is the last of its run.
+    private static func canonicalMembers(of object: JSONObject) -> [JSONObject.Member] {
         let order = object.members.indices.sorted { left, right in
             let leftKey = object.members[left].key
             let rightKey = object.members[right].key
@@ -75,25 +116,5 @@ struct JSONWriter {
             if isLastOfItsName { result.append(object.members[position]) }
         }
         return result
-    }
-
-    private mutating func write(_ string: String) {
-        output.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0F)])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
     }
 }

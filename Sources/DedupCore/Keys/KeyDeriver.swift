@@ -1,6 +1,7 @@
 internal import Crypto
 
-/// Turns a request into the dedup key(s) to record, trying the rules of SPEC "Dedup keys" in order:
+/// Turns a request into the dedup key(s) to record, trying the rules of docs/reference.md, "Dedup
+/// keys", in order:
 ///
 /// 1. the source's rule from the sources file (``KeyRule/sourceRule``);
 /// 2. a delivery-id header (``KeyRule/header``);
@@ -15,7 +16,8 @@ internal import Crypto
 /// - `evo:<instance>:<event>:<id>:<fromMe 1|0>[:stub]` for `messages.upsert`/`send.message`,
 ///   `evo:<instance>:messages.update:<id>:<status>`, and
 ///   `evo:<instance>:<event>:sha256:<hex>` for any other event (canonical body minus `date_time`);
-/// - `meta:msg:<id>`, `meta:status:<id>:<status>`;
+/// - `meta:msg:<id>`, `meta:status:<id>:<status>`, and in a split batch `meta:change:sha256:<hex>`
+///   for what no item envelope carries (see ``MetaNotification``);
 /// - `sha256:<hex of the raw body>`.
 ///
 /// The body is parsed at most once, by ``JSONParser``, and only when it is JSON by content type;

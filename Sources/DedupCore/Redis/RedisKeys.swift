@@ -1,4 +1,4 @@
-/// Names of every Redis key webhook-dedup uses (SPEC "Redis layout").
+/// Names of every Redis key webhook-dedup uses (docs/reference.md, "Redis layout").
 ///
 /// Each key carries its shard in braces, a Redis Cluster hash tag, so a seen key, its stream and
 /// its rate-limit bucket land in one slot and the accept script may touch them in one atomic call.

@@ -1,3 +1,4 @@
+import DedupCore
 import HTTPTypes
 import Hummingbird
 
@@ -41,20 +42,29 @@ struct ReceiverError: HTTPResponseError, Sendable {
         .init(status: .tooManyRequests, code: "rate_limited", message: "over the source's rate limit; retry later", retryAfter: retryAfter)
     }
 
+    /// Not "nothing was recorded": a timeout can fire after Redis ran the accept script, so the
+    /// message may have been recorded. Either way a retry is safe, which is what the sender needs.
     static func storeUnavailable(_ detail: String) -> Self {
         .init(
             status: .serviceUnavailable, code: "store_unavailable",
-            message: "Redis unavailable, nothing was recorded; retry later (\(detail))", retryAfter: 1)
+            message: "the store did not answer (\(detail)); retry later: a retry is answered as duplicate if this attempt was recorded",
+            retryAfter: 1)
     }
 
-    private struct Body: Encodable {
-        var error: String
-        var message: String
+    /// `{"error":CODE,"message":MESSAGE}`.
+    var json: JSONWriter {
+        var json = JSONWriter(capacity: 48 + message.utf8.count)
+        json.raw(#"{"error":"#)
+        json.string(code)
+        json.raw(#","message":"#)
+        json.string(message)
+        json.raw("}")
+        return json
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [:]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        return JSONResponse.make(status, Body(error: code, message: message), headers: headers)
+        return JSONResponse.make(status, json: json, headers: headers)
     }
 }

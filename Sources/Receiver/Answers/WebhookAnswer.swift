@@ -36,16 +36,13 @@ struct WebhookAnswer: Encodable, Sendable {
     }
 
     var response: Response {
-        var buffer = ByteBuffer()
-        buffer.writeBytes(json)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json", .dedupStatus: status.rawValue], body: .init(byteBuffer: buffer))
+        JSONResponse.make(.ok, json: json, headers: [.dedupStatus: status.rawValue])
     }
 
     /// The body as `JSONEncoder` wrote it (members in declaration order, absent ones left out), written
     /// by hand: the encoder cost ~3% of the receiver's CPU on every request.
-    var json: [UInt8] {
-        var json = JSONText(capacity: 128 + 128 * (items?.count ?? 0))
+    var json: JSONWriter {
+        var json = JSONWriter(capacity: 128 + 128 * (items?.count ?? 0))
         json.raw(#"{"status":"#)
         json.string(status.rawValue)
         if let key {
@@ -70,7 +67,7 @@ struct WebhookAnswer: Encodable, Sendable {
             json.raw("]")
         }
         json.raw("}")
-        return json.bytes
+        return json
     }
 }
 

@@ -1,4 +1,5 @@
 import CoreMetrics
+import DedupCore
 import Prometheus
 import Synchronization
 
@@ -6,18 +7,25 @@ import Synchronization
 ///
 /// Built on swift-metrics with a Prometheus factory bound to one registry (rather than the global
 /// `MetricsSystem`), so every application — and every test — has its own. Label values that come
-/// from requests (source names, Evolution entry points) are capped, so a client inventing names cannot
-/// grow the registry without bound: past the cap they count as `other`.
+/// from requests are bounded, so a client inventing names cannot grow the registry or push real
+/// traffic out of it (see ``sourceLabel(_:)``); Evolution entry points are capped at 50, past which
+/// they count as `other`.
 final class ReceiverMetrics: Sendable {
+    /// Source labels in all: configured sources take theirs first, other valid names share the rest.
+    static let sourceLabelLimit = 100
+
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let sources = LabelCap(limit: 100)
+    private let configuredSources: Set<String>
+    private let unconfiguredSources: LabelCap
     private let entryPoints = LabelCap(limit: 50)
     private let latency: CoreMetrics.Timer
     private let redisErrors: CoreMetrics.Counter
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: PrometheusCollectorRegistry, configuredSources: some Sequence<String>) {
         self.registry = registry
+        self.configuredSources = Set(configuredSources)
+        self.unconfiguredSources = LabelCap(limit: max(0, Self.sourceLabelLimit - self.configuredSources.count))
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -33,7 +41,7 @@ final class ReceiverMetrics: Sendable {
     func record(source: String, outcome: Outcome, nanoseconds: Int64) {
         CoreMetrics.Counter(
             label: "webhook_requests_total",
-            dimensions: [("source", sources.label(source)), ("outcome", outcome.rawValue)],
+            dimensions: [("source", sourceLabel(source)), ("outcome", outcome.rawValue)],
             factory: factory
         ).increment()
         latency.recordNanoseconds(nanoseconds)
@@ -44,9 +52,19 @@ final class ReceiverMetrics: Sendable {
     func recordDuplicate(source: String, entryPoint: String?) {
         CoreMetrics.Counter(
             label: "webhook_duplicates_by_entry_point_total",
-            dimensions: [("source", sources.label(source)), ("entry_point", entryPoints.label(entryPoint ?? "none"))],
+            dimensions: [("source", sourceLabel(source)), ("entry_point", entryPoints.label(entryPoint ?? "none"))],
             factory: factory
         ).increment()
+    }
+
+    /// The `source` label of a request's name. Requests name sources before any authentication, so:
+    /// a source from the sources file always has its own label, whatever else arrives; an invalid
+    /// name (a 70 kB path, say) is `invalid`, one label outside the cap, never the name itself; a
+    /// valid name nobody configured gets its own label while the cap has room, `other` after.
+    func sourceLabel(_ source: String) -> String {
+        guard SourceName.isValid(source) else { return "invalid" }
+        if configuredSources.contains(source) { return source }
+        return unconfiguredSources.label(source)
     }
 
     func recordRedisError() {

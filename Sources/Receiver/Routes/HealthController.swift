@@ -12,16 +12,16 @@ struct HealthController<Context: RequestContext>: Sendable {
 
     func addRoutes(to router: Router<Context>) {
         router.get("healthz") { _, _ in
-            JSONResponse.make(.ok, ["status": "ok"])
+            JSONResponse.status(.ok, "ok")
         }
         router.get("readyz") { _, _ in
             if readiness.isDraining {
-                return JSONResponse.make(.serviceUnavailable, ["status": "draining"])
+                return JSONResponse.status(.serviceUnavailable, "draining")
             }
             guard await redis.ping(timeout: .seconds(1)) else {
-                return JSONResponse.make(.serviceUnavailable, ["status": "store_unavailable"])
+                return JSONResponse.status(.serviceUnavailable, "store_unavailable")
             }
-            return JSONResponse.make(.ok, ["status": "ready"])
+            return JSONResponse.status(.ok, "ready")
         }
         router.get("metrics") { _, _ in
             Response(

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import NIOFoundationCompat
 import RedisClient
 
@@ -39,13 +40,16 @@ struct WebhookController<Context: RequestContext>: Sendable {
             metrics.record(source: source, outcome: error.outcome, nanoseconds: Self.nanoseconds(since: start))
             context.logger.notice(
                 "webhook rejected",
-                metadata: ["source": "\(source)", "status": "\(error.status.code)", "reason": "\(error.code)", "detail": "\(error.message)"])
+                metadata: [
+                    "source": "\(SourceName.forLog(source))", "status": "\(error.status.code)", "reason": "\(error.code)",
+                    "detail": "\(error.message)",
+                ])
             throw error
         }
     }
 
     private func handle(_ request: Request, context: Context, source: String, path: String) async throws -> (Response, Outcome) {
-        guard Self.isValidSource(source) else { throw ReceiverError.invalidSource(source) }
+        guard SourceName.isValid(source) else { throw ReceiverError.invalidSource(source) }
         let webhook = try await readWebhook(request, source: source, path: path)
         let rule = configuration.sources.rule(for: source)
         if let auth = rule?.auth, !AuthVerifier().verify(rule: auth, headers: webhook.headers, body: webhook.body, now: Date()) {
@@ -97,7 +101,9 @@ struct WebhookController<Context: RequestContext>: Sendable {
     }
 
     /// Reads the body up to the limit: a declared length over it is refused before reading a byte, and
-    /// a body that grows past it while arriving is cut off there.
+    /// a body that grows past it while arriving (chunked) is cut off there. Both are the same
+    /// ``ReceiverError/bodyTooLarge(limit:)``: NIO reports the second as `NIOTooManyBytesError`, which
+    /// Hummingbird would otherwise answer itself, with an empty body and unlogged, uncounted.
     private func readWebhook(_ request: Request, source: String, path: String) async throws -> WebhookRequest {
         let limit = configuration.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
@@ -107,6 +113,8 @@ struct WebhookController<Context: RequestContext>: Sendable {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw ReceiverError.bodyTooLarge(limit: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw ReceiverError.bodyTooLarge(limit: limit)
         }
@@ -117,20 +125,6 @@ struct WebhookController<Context: RequestContext>: Sendable {
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
             body: Data(buffer: buffer, byteTransferStrategy: .noCopy)
         )
-    }
-
-    static func isValidSource(_ source: String) -> Bool {
-        let utf8 = source.utf8
-        guard (1...64).contains(utf8.count) else { return false }
-        return utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
-            }
-        }
     }
 
     /// The request headers as a JSON object (name → value; repeated names joined with ", "), names
@@ -149,7 +143,7 @@ struct WebhookController<Context: RequestContext>: Sendable {
             }
         }
         fields.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        var json = JSONText(capacity: 64 * (fields.count + 1))
+        var json = JSONWriter(capacity: 64 * (fields.count + 1))
         json.raw("{")
         for (position, field) in fields.enumerated() {
             if position > 0 { json.raw(",") }
