@@ -19,7 +19,7 @@ struct TestRedis: Sendable {
     var keys: RedisKeys { RedisKeys(prefix: prefix) }
 
     init(shards: Int = 1) throws {
-        configuration = try RedisConfiguration(url: Self.url ?? "redis://127.0.0.1:6379/0")
+        configuration = try RedisConfiguration(url: Self.url ?? "redis://127.0.0.1:6379/0", environment: ProcessInfo.processInfo.environment)
         client = RedisClient(configuration: configuration, logger: testLogger("redis"))
         prefix = "wdtest\(UInt32.random(in: 0...UInt32.max))"
         self.shards = shards

@@ -108,7 +108,8 @@ enum RedisACL {
         let rules = try rules(role: role, keyPrefix: keyPrefix)
         let reply = try await admin.command(["ACL", "SETUSER", .init(name), "reset", "on", .init(">" + password)] + rules.map { RedisArgument($0) })
         #expect(reply.errorMessage == nil, "ACL SETUSER failed: \(reply)")
-        var configuration = try RedisConfiguration(url: ReceiverTest.redisURL ?? "redis://127.0.0.1:6379/0")
+        var configuration = try RedisConfiguration(
+            url: ReceiverTest.redisURL ?? "redis://127.0.0.1:6379/0", environment: ProcessInfo.processInfo.environment)
         configuration.username = name
         configuration.password = password
         configuration.commandTimeout = .seconds(2)

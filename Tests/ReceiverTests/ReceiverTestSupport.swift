@@ -30,7 +30,7 @@ enum ReceiverTest {
     }
 
     static func redis(url: String? = redisURL, timeout: Duration = .seconds(2)) throws -> RedisClient {
-        var configuration = try RedisConfiguration(url: url ?? "redis://127.0.0.1:6379/0")
+        var configuration = try RedisConfiguration(url: url ?? "redis://127.0.0.1:6379/0", environment: ProcessInfo.processInfo.environment)
         configuration.commandTimeout = timeout
         configuration.connectTimeout = .milliseconds(500)
         return RedisClient(configuration: configuration)
