@@ -2,7 +2,7 @@ import Foundation
 public import RedisClient
 
 /// Everything `webhook-dedup deliver` needs, resolved from flags and environment by the CLI (see the
-/// env table in SPEC.md). Defaults are the documented ones; tests shrink the times so a retry or a
+/// settings table in docs/reference.md). Defaults are the documented ones; tests shrink the times so a retry or a
 /// take-over happens within milliseconds.
 public struct DelivererConfiguration: Sendable {
     public var redis: RedisConfiguration

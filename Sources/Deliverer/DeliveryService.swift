@@ -3,7 +3,7 @@ import RedisClient
 public import ServiceLifecycle
 
 /// `webhook-dedup deliver` as a ServiceLifecycle service: reads every shard's stream through the
-/// consumer group and delivers each entry downstream at least once (SPEC.md, "Delivery").
+/// consumer group and delivers each entry downstream at least once (docs/delivery.md).
 ///
 /// `run()` returns after a graceful shutdown, once the attempts in flight have finished (or the
 /// drain time ran out) and unfinished entries were handed back to the group. It owns its Redis

@@ -1,8 +1,11 @@
 import Foundation
+import NIOPosix
 
 /// The `-` downstream: one JSON line per entry on standard output (see ``EntryJSON``), for piping into
 /// another program or inspecting a stream by hand. Logs go to standard error, so stdout holds only
-/// entries. A line is written whole under a lock, so concurrent attempts never interleave.
+/// entries. A line is written whole under a lock, so concurrent attempts never interleave. The write
+/// blocks while the reading program is slow, so it runs on NIO's thread pool for blocking work, never
+/// on a thread of Swift's cooperative pool.
 struct StandardOutputDownstream: Downstream {
     private let output = LockedOutput()
 
@@ -10,7 +13,9 @@ struct StandardOutputDownstream: Downstream {
         var line = EntryJSON.line(entry)
         line.append("\n")
         do {
-            try output.write(Data(line.utf8))
+            let output = self.output
+            let data = Data(line.utf8)
+            try await NIOThreadPool.singleton.runIfActive { try output.write(data) }
             return .delivered
         } catch {
             return .failed("cannot write to standard output: \(error)")

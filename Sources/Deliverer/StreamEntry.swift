@@ -4,7 +4,7 @@ public import RedisClient
 /// One entry of a shard's stream (or of its dead-letter stream), fields kept in stream order.
 ///
 /// Values are bytes: `body` is whatever the sender posted and need not be UTF-8. The named accessors
-/// read the fields the receiver's accept script writes (SPEC.md, "Redis layout").
+/// read the fields the receiver's accept script writes (docs/reference.md, "Redis layout").
 public struct StreamEntry: Sendable, Equatable {
     public struct Field: Sendable, Equatable {
         public var name: String

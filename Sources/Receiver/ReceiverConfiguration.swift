@@ -1,7 +1,7 @@
 public import DedupCore
 import Foundation
 
-/// Everything `webhook-dedup receive` is configured with; see SPEC.md's environment table.
+/// Everything `webhook-dedup receive` is configured with; see the settings table in docs/reference.md.
 public struct ReceiverConfiguration: Sendable {
     public var host: String = "0.0.0.0"
     public var port: Int = 8080

@@ -82,7 +82,7 @@ final class StallProxy: @unchecked Sendable {
 
     func stall(_ on: Bool) {
         if on {
-            FileManager.default.createFile(atPath: stallFile.path, contents: Data())
+            _ = FileManager.default.createFile(atPath: stallFile.path, contents: Data())
         } else {
             try? FileManager.default.removeItem(at: stallFile)
         }

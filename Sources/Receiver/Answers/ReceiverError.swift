@@ -2,7 +2,7 @@ import DedupCore
 import HTTPTypes
 import Hummingbird
 
-/// Every non-200 answer of the receiver, as SPEC.md's answers table names them. Handlers throw it and
+/// Every non-200 answer of the receiver, as the answers table in docs/reference.md names them. Handlers throw it and
 /// Hummingbird writes the JSON body `{"error":CODE,"message":...}` with the status.
 struct ReceiverError: HTTPResponseError, Sendable {
     let status: HTTPResponse.Status

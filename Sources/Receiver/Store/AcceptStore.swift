@@ -7,7 +7,7 @@ struct AcceptRequest: Sendable {
     var source: String
     var key: String
     var ttl: Int
-    /// Stream entry fields in SPEC.md's order, without `key` and `source`, which are added here.
+    /// Stream entry fields in the order docs/reference.md lists them, without `key` and `source`, which are added here.
     var path: String
     var receivedAt: Int64
     var contentType: String
