@@ -74,23 +74,23 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Sends one command and returns its reply, or fails when `timeout` passes first.
     func send(_ command: RedisCommand, timeout: Duration) async -> Result<RESPValue, RedisError> {
-        let request = RedisRequest(command: command, deadline: .now() + TimeAmount(timeout))
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                request.resumption = .one(continuation)
-                hand(request)
-            }
-        } onCancel: {
-            eventLoop.execute { self.cancel(request) }
-        }
+        await perform(RedisRequest(command: command, deadline: .now() + TimeAmount(timeout))) { .one($0) }
     }
 
     /// Sends `commands` as one contiguous part of the pipeline and returns their replies in order.
     func send(_ commands: [RedisCommand], timeout: Duration) async -> Result<[RESPValue], RedisError> {
-        let request = RedisRequest(batch: commands, deadline: .now() + TimeAmount(timeout))
-        return await withTaskCancellationHandler {
+        await perform(RedisRequest(batch: commands, deadline: .now() + TimeAmount(timeout))) { .many($0) }
+    }
+
+    /// Hands `request` to the loop and suspends until the loop resumes it; cancellation reaches the
+    /// loop as a task of its own (see ``RedisRequest`` for why that is race-free).
+    private func perform<Value>(
+        _ request: RedisRequest,
+        _ resumption: (UnsafeContinuation<Result<Value, RedisError>, Never>) -> RedisRequest.Resumption
+    ) async -> Result<Value, RedisError> {
+        await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                request.resumption = .many(continuation)
+                request.resumption = resumption(continuation)
                 hand(request)
             }
         } onCancel: {
