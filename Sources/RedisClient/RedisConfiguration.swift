@@ -40,6 +40,36 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var clientName: String?
     /// Set for `rediss://`: the connection runs TLS (SwiftNIO's NIOSSL).
     public var tls: TLS?
+    /// Set for `redis+sentinel://`: ``host`` and ``port`` are then unused; each connection asks the
+    /// sentinels where the primary is.
+    public var sentinel: Sentinel?
+
+    /// A host and port.
+    public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Redis Sentinel: the sentinels to ask, in order, and the name they know the primary by.
+    public struct Sentinel: Sendable, Equatable {
+        public var nodes: [Endpoint]
+        public var primaryName: String
+        /// `AUTH` for the sentinels themselves (`WD_SENTINEL_PASSWORD`), when they require one.
+        public var password: String?
+
+        public init(nodes: [Endpoint], primaryName: String, password: String? = nil) {
+            self.nodes = nodes
+            self.primaryName = primaryName
+            self.password = password
+        }
+    }
 
     public init(
         host: String = "127.0.0.1",
@@ -66,33 +96,43 @@ public struct RedisConfiguration: Sendable, Equatable {
     }
 
     /// Parses `redis://[user:password@]host:port[/db]` or `rediss://...` (TLS; its file and name
-    /// settings come from elsewhere, see ``TLS``). User and password are percent-decoded; `[::1]` for
-    /// IPv6.
+    /// settings come from elsewhere, see ``TLS``), or the Sentinel forms
+    /// `redis+sentinel://[user:password@]host:port[,host:port...]/PRIMARY[/db]` and
+    /// `rediss+sentinel://...` (TLS to the data nodes; the sentinels are asked in plain TCP). User and
+    /// password are those of the data nodes, percent-decoded; `[::1]` for IPv6; sentinels default to
+    /// port 26379.
     public init(url: String) throws(RedisConfigurationError) {
         self.init()
-        let schemePrefix: String
-        if url.hasPrefix("redis://") {
-            schemePrefix = "redis://"
-        } else if url.hasPrefix("rediss://") {
-            schemePrefix = "rediss://"
-            tls = TLS()
-        } else {
-            throw .init(url: url, reason: "must start with redis:// or rediss://")
+        let schemes = [
+            ("redis://", false, false), ("rediss://", true, false), ("redis+sentinel://", false, true), ("rediss+sentinel://", true, true),
+        ]
+        guard let (schemePrefix, usesTLS, usesSentinel) = schemes.first(where: { url.hasPrefix($0.0) }) else {
+            throw .init(url: url, reason: "must start with redis://, rediss://, redis+sentinel:// or rediss+sentinel://")
         }
+        if usesTLS { tls = TLS() }
         var rest = Substring(url.dropFirst(schemePrefix.count))
         if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
             rest = rest[..<query]
         }
-        // Path: /db
+        // Path: /db, or /PRIMARY[/db] behind sentinels.
+        var dbText: Substring = ""
+        var primaryName: Substring = ""
         if let slash = rest.firstIndex(of: "/") {
-            let dbText = rest[rest.index(after: slash)...]
+            let path = rest[rest.index(after: slash)...]
             rest = rest[..<slash]
-            if !dbText.isEmpty {
-                guard let db = Int(dbText), db >= 0 else {
-                    throw .init(url: url, reason: "database \"\(dbText)\" is not a non-negative number")
-                }
-                database = db
+            if usesSentinel {
+                let parts = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+                primaryName = parts.first ?? ""
+                dbText = parts.count > 1 ? parts[1] : ""
+            } else {
+                dbText = path
             }
+        }
+        if !dbText.isEmpty {
+            guard let db = Int(dbText), db >= 0 else {
+                throw .init(url: url, reason: "database \"\(dbText)\" is not a non-negative number")
+            }
+            database = db
         }
         // Userinfo: the last @ separates it, since a password may hold one.
         if let at = rest.lastIndex(of: "@") {
@@ -108,8 +148,27 @@ public struct RedisConfiguration: Sendable, Equatable {
                 password = try Self.percentDecoded(userinfo, url: url)
             }
         }
-        // Host and port.
-        var hostPart = rest
+        if usesSentinel {
+            guard !primaryName.isEmpty else {
+                throw .init(url: url, reason: "a sentinel URL names the primary: redis+sentinel://host:26379,.../PRIMARY")
+            }
+            var nodes: [Endpoint] = []
+            for part in rest.split(separator: ",") {
+                let (host, port) = try Self.hostAndPort(part, url: url)
+                nodes.append(Endpoint(host: host ?? "127.0.0.1", port: port ?? 26379))
+            }
+            guard !nodes.isEmpty else { throw .init(url: url, reason: "no sentinel host") }
+            sentinel = Sentinel(nodes: nodes, primaryName: String(primaryName))
+        } else {
+            let (host, port) = try Self.hostAndPort(rest, url: url)
+            if let host { self.host = host }
+            if let port { self.port = port }
+        }
+    }
+
+    /// `host`, `host:port` or `[v6]:port`; nil for what is left out.
+    private static func hostAndPort(_ text: Substring, url: String) throws(RedisConfigurationError) -> (String?, Int?) {
+        var hostPart = text
         var portText: Substring?
         if hostPart.hasPrefix("[") {
             guard let close = hostPart.firstIndex(of: "]") else {
@@ -126,13 +185,14 @@ public struct RedisConfiguration: Sendable, Equatable {
             portText = hostPart[hostPart.index(after: colon)...]
             hostPart = hostPart[..<colon]
         }
-        if !hostPart.isEmpty { host = String(hostPart) }
+        var port: Int?
         if let portText {
             guard let p = Int(portText), (1...65535).contains(p) else {
                 throw .init(url: url, reason: "port \"\(portText)\" is not a number from 1 to 65535")
             }
             port = p
         }
+        return (hostPart.isEmpty ? nil : String(hostPart), port)
     }
 
     private static func percentDecoded(_ text: Substring, url: String) throws(RedisConfigurationError) -> String {
@@ -156,8 +216,11 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var redactedURL: String {
         var auth = ""
         if let username { auth = username + (password == nil ? "" : ":***") + "@" } else if password != nil { auth = ":***@" }
-        let hostText = host.contains(":") ? "[\(host)]" : host
-        return "\(tls == nil ? "redis" : "rediss")://\(auth)\(hostText):\(port)/\(database)"
+        let scheme = (tls == nil ? "redis" : "rediss") + (sentinel == nil ? "" : "+sentinel")
+        if let sentinel {
+            return "\(scheme)://\(auth)\(sentinel.nodes.map(\.description).joined(separator: ","))/\(sentinel.primaryName)/\(database)"
+        }
+        return "\(scheme)://\(auth)\(Endpoint(host: host, port: port))/\(database)"
     }
 }
 

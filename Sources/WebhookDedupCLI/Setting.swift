@@ -48,7 +48,9 @@ struct Setting {
 struct RedisOptions: ParsableArguments {
     @Option(
         name: .customLong("redis-url"),
-        help: "Redis URL redis://[user:password@]host:port[/db], rediss:// for TLS (env REDIS_URL, default redis://127.0.0.1:6379/0)")
+        help:
+            "Redis URL redis://[user:password@]host:port[/db], rediss:// for TLS, redis+sentinel://h1:26379,h2:26379/PRIMARY[/db] (env REDIS_URL, default redis://127.0.0.1:6379/0)"
+    )
     var redisURL: String?
 
     @Option(name: .customLong("redis-tls-ca"), help: "rediss://: PEM file of the CAs to trust (env WD_REDIS_TLS_CA, default the system's)")
@@ -59,6 +61,9 @@ struct RedisOptions: ParsableArguments {
 
     @Option(name: .customLong("redis-tls-key"), help: "rediss://: PEM key of the client certificate (env WD_REDIS_TLS_KEY)")
     var tlsKey: String?
+
+    @Option(name: .customLong("sentinel-password"), help: "redis+sentinel://: AUTH for the sentinels themselves (env WD_SENTINEL_PASSWORD)")
+    var sentinelPassword: String?
 
     @Option(
         name: .customLong("redis-tls-server-name"), help: "rediss://: name sent as SNI and verified (env WD_REDIS_TLS_SERVER_NAME, default the host)")
@@ -77,6 +82,12 @@ struct RedisOptions: ParsableArguments {
     /// are refused rather than ignored.
     func resolvedRedisConfiguration() throws -> RedisConfiguration {
         var configuration = try RedisConfiguration(url: resolvedRedisURL)
+        let sentinelPassword = Setting("sentinel-password", env: "WD_SENTINEL_PASSWORD").optionalString(sentinelPassword)
+        if configuration.sentinel != nil {
+            configuration.sentinel?.password = sentinelPassword
+        } else if sentinelPassword != nil {
+            throw StartupError("WD_SENTINEL_PASSWORD needs a redis+sentinel:// REDIS_URL")
+        }
         let tls = RedisConfiguration.TLS(
             caFile: Setting("redis-tls-ca", env: "WD_REDIS_TLS_CA").optionalString(tlsCA),
             certificateFile: Setting("redis-tls-cert", env: "WD_REDIS_TLS_CERT").optionalString(tlsCertificate),

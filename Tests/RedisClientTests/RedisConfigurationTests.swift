@@ -34,7 +34,7 @@ struct RedisConfigurationTests {
     }
 
     @Test(arguments: [
-        ("http://localhost", "must start with redis:// or rediss://"),
+        ("http://localhost", "must start with redis://"),
         ("redis://localhost:99999", "port"),
         ("redis://localhost:abc", "port"),
         ("redis://localhost/x", "database"),

@@ -36,3 +36,33 @@ struct RedisTLSConfigurationTests {
         }
     }
 }
+
+struct RedisSentinelConfigurationTests {
+    @Test func sentinelURLsNameTheSentinelsThePrimaryAndTheDatabase() throws {
+        let c = try RedisConfiguration(url: "redis+sentinel://app:s3cr%40t@10.0.0.1:26379,10.0.0.2,[::1]:26380/mymaster/2")
+        #expect(
+            c.sentinel
+                == .init(
+                    nodes: [.init(host: "10.0.0.1", port: 26379), .init(host: "10.0.0.2", port: 26379), .init(host: "::1", port: 26380)],
+                    primaryName: "mymaster"))
+        #expect(c.username == "app" && c.password == "s3cr@t" && c.database == 2 && c.tls == nil)
+        #expect(c.redactedURL == "redis+sentinel://app:***@10.0.0.1:26379,10.0.0.2:26379,[::1]:26380/mymaster/2")
+        let tls = try RedisConfiguration(url: "rediss+sentinel://h1/primary", environment: ["WD_SENTINEL_PASSWORD": "sp"])
+        #expect(tls.tls != nil && tls.sentinel?.password == "sp" && tls.database == 0)
+    }
+
+    @Test(arguments: [
+        ("redis+sentinel://h1:26379", "names the primary"),
+        ("redis+sentinel://h1:26379/", "names the primary"),
+        ("redis+sentinel:///primary", "no sentinel host"),
+        ("redis+sentinel://h1:x/primary", "port"),
+        ("redis+sentinel://h1/primary/db", "database"),
+    ])
+    func badSentinelURLsNameTheProblem(url: String, fragment: String) {
+        #expect {
+            _ = try RedisConfiguration(url: url)
+        } throws: { error in
+            "\(error)".contains(fragment)
+        }
+    }
+}

@@ -66,9 +66,13 @@ final class RedisConnection: @unchecked Sendable {
         self.scripts = scripts
         self.logger = logger
         self.label = label
+        self.target = .init(host: configuration.host, port: configuration.port)
     }
 
-    private var endpoint: String { "\(configuration.host):\(configuration.port)" }
+    /// Where the current or next channel goes: the configured server, or the primary the sentinels
+    /// named last.
+    private var target: RedisConfiguration.Endpoint
+    private var endpoint: String { target.description }
 
     // MARK: - Callers
 
@@ -191,6 +195,13 @@ final class RedisConnection: @unchecked Sendable {
         // Off the queue before the caller hears of it: a set-up request's callback may drop the channel.
         if head.owed <= 1 { inFlight.removeFirst() }
         head.receive(value)
+        // A server that turned replica (failover) or is loading its data answers every write with
+        // this; the next connection asks again where the primary is (behind sentinels) or waits.
+        if case .error(let message) = value, message.hasPrefix("READONLY") || message.hasPrefix("LOADING"),
+            channel === self.channel
+        {
+            drop(channel, reason: .connection("\(endpoint) answered \(message.prefix(60)); reconnecting"))
+        }
         return true
     }
 
@@ -222,15 +233,36 @@ final class RedisConnection: @unchecked Sendable {
 
     // MARK: - Connecting
 
+    /// Connects to the configured server, or behind sentinels first asks them where the primary is
+    /// (every time: after a failover the next connection follows it without a restart).
     private func connect() {
         state = .connecting
+        guard let sentinel = configuration.sentinel else { return open() }
+        let resolver = SentinelResolver(
+            sentinel: sentinel, eventLoop: eventLoop, timeout: configuration.connectTimeout, logger: logger)
+        Task {
+            let primary = await resolver.primary()
+            self.eventLoop.execute {
+                guard case .connecting = self.state else { return }
+                switch primary {
+                case .success(let endpoint):
+                    self.target = endpoint
+                    self.open()
+                case .failure(let error):
+                    self.connectFailed(error)
+                }
+            }
+        }
+    }
+
+    private func open() {
         let sslContext: NIOSSLContext?
         switch tls {
         case .success(let context): sslContext = context
         case .failure(let error): return connectFailed(error)
         case nil: sslContext = nil
         }
-        let serverName = configuration.tls?.serverName ?? configuration.host
+        let serverName = configuration.tls?.serverName ?? target.host
         ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.so_keepalive), value: 1)
@@ -245,7 +277,7 @@ final class RedisConnection: @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(RESPReplyDecoder(connection: self))
                 }
             }
-            .connect(host: configuration.host, port: configuration.port)
+            .connect(host: target.host, port: target.port)
             .hop(to: eventLoop)
             .whenComplete { result in
                 switch result {
@@ -278,6 +310,9 @@ final class RedisConnection: @unchecked Sendable {
         for script in scripts.all {
             commands.append((RedisCommand("SCRIPT", "LOAD", .init(script.source)), "SCRIPT LOAD"))
         }
+        // Behind sentinels, make sure the server named is still the primary (a failover may be under way).
+        let checksRole = configuration.sentinel != nil
+        if checksRole { commands.append((RedisCommand("ROLE"), "ROLE")) }
         if commands.isEmpty { return becomeReady(channel) }
         let endpoint = self.endpoint
         let names = commands.map(\.1)
@@ -288,6 +323,8 @@ final class RedisConnection: @unchecked Sendable {
                 case .success(let replies):
                     if let (index, message) = replies.enumerated().lazy.compactMap({ i, r in r.errorMessage.map { (i, $0) } }).first {
                         self.drop(channel, reason: .server("\(names[index]) failed on \(endpoint): \(message)"))
+                    } else if checksRole, let role = replies.last?.array?.first?.string, role != "master" {
+                        self.drop(channel, reason: .connection("\(endpoint) is a \(role), not the primary; asking the sentinels again"))
                     } else {
                         self.becomeReady(channel)
                     }
