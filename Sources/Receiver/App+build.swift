@@ -18,7 +18,7 @@ public func buildReceiverApplication(
     let metrics = ReceiverMetrics(registry: registry, configuredSources: configuration.sources.sources.keys)
     let store = AcceptStore(
         redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards,
-        receiverName: configuration.receiverName, timeout: configuration.redisTimeout)
+        receiverName: configuration.receiverName, timeout: configuration.redisTimeout, minReplicas: configuration.minReplicas)
     let router = Router(context: BasicRequestContext.self)
     HealthController(redis: redis, readiness: readiness, metrics: metrics).addRoutes(to: router)
     let rateLimiter = RateLimiter(

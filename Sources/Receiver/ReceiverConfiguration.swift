@@ -15,6 +15,9 @@ public struct ReceiverConfiguration: Sendable {
     public var drainTime: Duration = .seconds(5)
     /// Bound on one Redis round trip on the request path; past it the answer is 503.
     public var redisTimeout: Duration = .seconds(2)
+    /// `WD_MIN_REPLICAS`: when ≥ 1, `accepted` is answered only after Redis's `WAIT` confirms the
+    /// write reached this many replicas within ``redisTimeout``; otherwise 503, and the sender retries.
+    public var minReplicas: Int = 0
     /// A connection that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(30)
     /// Connections the kernel queues while the receiver has not accepted them yet (`listen(2)`'s

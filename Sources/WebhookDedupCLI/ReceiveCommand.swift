@@ -38,6 +38,11 @@ struct ReceiveCommand: AsyncParsableCommand {
         help: "Bound on a Redis call on the request path; past it the answer is 503 (env WD_REDIS_TIMEOUT_MS, default 2000)")
     var redisTimeoutMs: String?
 
+    @Option(
+        name: .customLong("min-replicas"),
+        help: "Answer accepted only after WAIT confirms this many replicas got the write, else 503 (env WD_MIN_REPLICAS, default 0)")
+    var minReplicas: String?
+
     @Option(name: .customLong("name"), help: "Receiver name recorded with each message (env WD_RECEIVER_NAME, default hostname-pid)")
     var name: String?
 
@@ -55,6 +60,7 @@ struct ReceiveCommand: AsyncParsableCommand {
             configuration.drainTime = .seconds(try Setting("drain-seconds", env: "WD_DRAIN_SECONDS").int(drainSeconds, default: 5, range: 0...3600))
             let timeoutMs = try Setting("redis-timeout-ms", env: "WD_REDIS_TIMEOUT_MS").int(redisTimeoutMs, default: 2000, range: 10...60_000)
             configuration.redisTimeout = .milliseconds(timeoutMs)
+            configuration.minReplicas = try Setting("min-replicas", env: "WD_MIN_REPLICAS").int(minReplicas, default: 0, range: 0...16)
             configuration.receiverName = Setting("name", env: "WD_RECEIVER_NAME").string(name, default: ReceiverConfiguration.defaultName)
             if let path = Setting("sources-file", env: "WD_SOURCES_FILE").optionalString(sourcesFile) {
                 configuration.sources = try SourcesConfig.load(path: path)

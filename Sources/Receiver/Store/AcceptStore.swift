@@ -24,20 +24,28 @@ struct AcceptResult: Sendable, Equatable {
 
 /// Records messages with ``AcceptScript``: one `EVALSHA` per message; the messages of one POST go out
 /// in one pipeline, and concurrent POSTs are pipelined together by the client.
+///
+/// With `minReplicas` ≥ 1 the pipeline ends with `WAIT minReplicas ms`: Redis answers it once every
+/// earlier write on that connection reached that many replicas, so one `WAIT` covers the POST's
+/// scripts (and whatever other requests wrote before them on the same connection). Fewer replicas
+/// within the time throws a timeout, answered 503: a 200 then means the message survives losing the
+/// primary.
 struct AcceptStore: Sendable {
     let redis: RedisClient
     let keys: RedisKeys
     let shards: Int
     let receiverName: String
     let timeout: Duration
+    let minReplicas: Int
     private let byJSON: String
 
-    init(redis: RedisClient, keyPrefix: String, shards: Int, receiverName: String, timeout: Duration) {
+    init(redis: RedisClient, keyPrefix: String, shards: Int, receiverName: String, timeout: Duration, minReplicas: Int = 0) {
         self.redis = redis
         self.keys = RedisKeys(prefix: keyPrefix)
         self.shards = shards
         self.receiverName = receiverName
         self.timeout = timeout
+        self.minReplicas = minReplicas
         let encoded = try? JSONSerialization.data(withJSONObject: [receiverName], options: [])
         // `["name"]` -> `"name"`: a JSON string literal, escaped by Foundation.
         self.byJSON = encoded.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"receiver\""
@@ -45,15 +53,41 @@ struct AcceptStore: Sendable {
     }
 
     func accept(_ requests: [AcceptRequest]) async throws(RedisError) -> [AcceptResult] {
-        let commands = requests.map(command(for:))
+        var commands = requests.map(command(for:))
+        if minReplicas > 0 { commands.append(waitCommand) }
         var replies = try await redis.pipeline(commands, timeout: timeout)
+        if minReplicas > 0 { try Self.checkReplicas(replies.removeLast(), wanted: minReplicas) }
         for index in replies.indices where replies[index].errorMessage?.hasPrefix("NOSCRIPT") == true {
             // The script cache was flushed since this connection loaded it: load and retry that one.
-            replies[index] = try await redis.evalScript(
-                AcceptScript.script, keys: Array(commandKeys(for: requests[index])), arguments: arguments(for: requests[index]),
-                timeout: timeout)
+            let keys = Array(commandKeys(for: requests[index]))
+            if minReplicas > 0 {
+                let retried = try await redis.pipeline(
+                    [RedisCommand("SCRIPT", "LOAD", .init(AcceptScript.script.source)), command(for: requests[index]), waitCommand],
+                    timeout: timeout)
+                try Self.checkReplicas(retried[2], wanted: minReplicas)
+                replies[index] = retried[1]
+            } else {
+                replies[index] = try await redis.evalScript(
+                    AcceptScript.script, keys: keys, arguments: arguments(for: requests[index]), timeout: timeout)
+            }
         }
         return try replies.map(Self.result(from:))
+    }
+
+    /// `WAIT` gets three quarters of the Redis timeout, so its own answer (how many replicas it saw)
+    /// arrives before the client gives up on the pipeline.
+    private var waitCommand: RedisCommand {
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return RedisCommand("WAIT", .init(minReplicas), .init(max(1, milliseconds * 3 / 4)))
+    }
+
+    private static func checkReplicas(_ reply: RESPValue, wanted: Int) throws(RedisError) {
+        if let message = reply.errorMessage { throw .server(message) }
+        guard let reached = reply.int else { throw .protocol("WAIT returned \(reply)") }
+        if reached < wanted {
+            throw .timeout("the write reached \(reached) of the \(wanted) replicas WD_MIN_REPLICAS asks for")
+        }
     }
 
     private func command(for request: AcceptRequest) -> RedisCommand {
