@@ -15,7 +15,7 @@ struct HeaderKeyTests {
         ("x-github-delivery", "72d3162e", "github:72d3162e"),
     ])
     func eachHeaderAnyCase(name: String, value: String, expected: String) throws {
-        let derivation = try derive(Self.body, source: "stripe", headers: [(name, value)])
+        let derivation = try derive(Self.body, source: "payments", headers: [(name, value)])
         #expect(derivation.rule == .header)
         #expect(try key(derivation) == expected)
     }

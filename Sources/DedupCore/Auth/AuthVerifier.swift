@@ -7,8 +7,9 @@ public import Foundation
 /// ``ConstantTime/equals(_:_:)`` for tokens), so response timing does not reveal how much of a
 /// forged signature was right. Only lengths may differ in timing, and those are public.
 public struct AuthVerifier: Sendable {
-    /// Standard Webhooks' replay window: timestamps further than this from `now` are rejected.
-    public static let standardWebhooksTolerance: TimeInterval = 300
+    /// The replay window of the timestamped schemes (Standard Webhooks, Stripe, Slack: each sender
+    /// documents 5 minutes): timestamps further than this from `now` are rejected.
+    public static let timestampTolerance: TimeInterval = 300
 
     public init() {}
 
@@ -20,6 +21,10 @@ public struct AuthVerifier: Sendable {
             return verifyHubSignature(rule, headers, body)
         case .standardWebhooks:
             return verifyStandardWebhooks(rule, headers, body, now)
+        case .stripe:
+            return verifyStripe(rule, headers, body, now)
+        case .slack:
+            return verifySlack(rule, headers, body, now)
         }
     }
 
@@ -46,18 +51,16 @@ public struct AuthVerifier: Sendable {
 
     /// Standard Webhooks: HMAC-SHA256 over `id.timestamp.body`, base64 in `webhook-signature`, which
     /// may list several space-separated `v1,<sig>` entries during a key rotation; any match passes.
+    /// Svix sends the same three headers named `svix-id`, `svix-timestamp`, `svix-signature`; they
+    /// are read when the `webhook-` set is absent.
     private func verifyStandardWebhooks(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data, _ now: Date) -> Bool {
-        guard let id = HeaderLookup.value("webhook-id", in: headers),
-            let timestamp = HeaderLookup.value("webhook-timestamp", in: headers),
-            let signatures = HeaderLookup.value("webhook-signature", in: headers),
-            let seconds = Int64(timestamp)
+        let prefix = HeaderLookup.value("webhook-id", in: headers) != nil ? "webhook" : "svix"
+        guard let id = HeaderLookup.value("\(prefix)-id", in: headers),
+            let timestamp = HeaderLookup.value("\(prefix)-timestamp", in: headers),
+            let signatures = HeaderLookup.value("\(prefix)-signature", in: headers),
+            isRecent(timestamp, now)
         else { return false }
-        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.standardWebhooksTolerance else { return false }
-        // Incremental HMAC: the body is not copied into a signed-content buffer.
-        var hmac = HMAC<SHA256>(key: SymmetricKey(data: rule.secret.bytes))
-        hmac.update(data: Array("\(id).\(timestamp).".utf8))
-        hmac.update(data: body)
-        let expected = hmac.finalize()
+        let expected = hmacSHA256(rule, prefix: "\(id).\(timestamp).", body)
         var matched = false
         for entry in signatures.split(separator: " ", omittingEmptySubsequences: true) {
             guard entry.hasPrefix("v1,"), let candidate = Base64.decode(entry.dropFirst(3)) else { continue }
@@ -65,5 +68,44 @@ public struct AuthVerifier: Sendable {
             if expected == candidate { matched = true }
         }
         return matched
+    }
+
+    /// Stripe: HMAC-SHA256 over `t.body`, hex in the `v1` entries of `Stripe-Signature`
+    /// (``StripeSignatureHeader``); any `v1` may match, since Stripe signs with old and new secret
+    /// while one is rolled.
+    private func verifyStripe(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data, _ now: Date) -> Bool {
+        guard let value = HeaderLookup.value(rule.header, in: headers), let header = StripeSignatureHeader(value),
+            isRecent(header.timestamp, now)
+        else { return false }
+        let expected = hmacSHA256(rule, prefix: "\(header.timestamp).", body)
+        var matched = false
+        for candidate in header.signatures where expected == candidate {
+            matched = true
+        }
+        return matched
+    }
+
+    /// Slack: `v0=` and the hex HMAC-SHA256 over `v0:<X-Slack-Request-Timestamp>:<body>`.
+    private func verifySlack(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data, _ now: Date) -> Bool {
+        guard let value = HeaderLookup.value(rule.header, in: headers),
+            let timestamp = HeaderLookup.value("X-Slack-Request-Timestamp", in: headers), isRecent(timestamp, now),
+            value.utf8.count == 3 + 64, value.hasPrefix("v0="), let signature = Hex.decode(value.dropFirst(3))
+        else { return false }
+        return hmacSHA256(rule, prefix: "v0:\(timestamp):", body) == signature
+    }
+
+    /// A Unix timestamp in seconds within ``timestampTolerance`` of `now`, either way.
+    private func isRecent(_ timestamp: some StringProtocol, _ now: Date) -> Bool {
+        guard let seconds = Int64(timestamp) else { return false }
+        return abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.timestampTolerance
+    }
+
+    /// HMAC-SHA256 of `prefix` then the body, computed incrementally so the body is never copied into
+    /// a signed-content buffer. Compared with `==` on the MAC type, which is constant-time.
+    private func hmacSHA256(_ rule: AuthRule, prefix: String, _ body: Data) -> HashedAuthenticationCode<SHA256> {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: rule.secret.bytes))
+        hmac.update(data: Array(prefix.utf8))
+        hmac.update(data: body)
+        return hmac.finalize()
     }
 }

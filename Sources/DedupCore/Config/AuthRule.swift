@@ -9,12 +9,19 @@ public struct AuthRule: Sendable, Equatable {
         case github
         /// Standard Webhooks: `webhook-id`/`webhook-timestamp`/`webhook-signature`, secret `whsec_<base64>`.
         case standardWebhooks = "standard-webhooks"
+        /// Stripe: `Stripe-Signature: t=<ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<body>")>` (several
+        /// `v1` allowed), `t` within 5 minutes.
+        case stripe
+        /// Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:<ts>:<body>")>` with
+        /// `X-Slack-Request-Timestamp` within 5 minutes.
+        case slack
     }
 
     public var kind: Kind
-    /// The header carrying the token or signature. Fixed for Standard Webhooks.
+    /// The header carrying the token or signature. Fixed for Standard Webhooks, Stripe and Slack.
     public var header: String
-    /// For `token`, `meta` and `github` the configured string's bytes; for Standard Webhooks the
+    /// For `token`, `meta`, `github`, `stripe` and `slack` the configured string's bytes (Stripe's
+    /// `whsec_...` whole, as Stripe uses it); for Standard Webhooks the
     /// base64-decoded key after `whsec_`, decoded once at load time.
     public var secret: Secret
 
@@ -29,7 +36,7 @@ public struct AuthRule: Sendable, Equatable {
     public init(kind: Kind, header: String? = nil, configuredSecret: String) throws(ConfigError) {
         guard !configuredSecret.isEmpty else { throw ConfigError("secret is empty") }
         switch kind {
-        case .token, .meta, .github:
+        case .token, .meta, .github, .stripe, .slack:
             self.init(kind: kind, header: header, secret: Secret(configuredSecret))
         case .standardWebhooks:
             let encoded = configuredSecret.hasPrefix("whsec_") ? String(configuredSecret.dropFirst(6)) : configuredSecret
@@ -45,6 +52,8 @@ public struct AuthRule: Sendable, Equatable {
         case .token: "Authorization"
         case .meta, .github: "X-Hub-Signature-256"
         case .standardWebhooks: "webhook-signature"
+        case .stripe: "Stripe-Signature"
+        case .slack: "X-Slack-Signature"
         }
     }
 }

@@ -11,12 +11,7 @@ extension KeyDeriver {
             var values: [String?] = []
             values.reserveCapacity(rule.keyParts.count)
             for part in rule.keyParts {
-                switch part {
-                case .pointer(let pointer):
-                    values.append(json.flatMap { pointer.resolve(in: $0)?.keyText })
-                case .header(let name):
-                    values.append(HeaderLookup.value(name, in: headers))
-                }
+                values.append(part.value(headers: headers, json: json))
             }
             if values.contains(where: { $0 != nil }) {
                 return DedupKey.make(kind: "rule", values: values)

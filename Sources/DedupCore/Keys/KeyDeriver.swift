@@ -4,15 +4,17 @@ internal import Crypto
 /// keys", in order:
 ///
 /// 1. the source's rule from the sources file (``KeyRule/sourceRule``);
-/// 2. a delivery-id header (``KeyRule/header``);
-/// 3. the Evolution API shape (``KeyRule/evolution``);
-/// 4. the Meta WhatsApp Cloud API shape, split per item (``KeyRule/meta``);
-/// 5. SHA-256 of the raw body (``KeyRule/rawBody``).
+/// 2. the source's sender profile (``KeyRule/profile``);
+/// 3. a delivery-id header (``KeyRule/header``);
+/// 4. the Evolution API shape (``KeyRule/evolution``);
+/// 5. the Meta WhatsApp Cloud API shape, split per item (``KeyRule/meta``);
+/// 6. SHA-256 of the raw body (``KeyRule/rawBody``).
 ///
 /// Key shapes (values encoded and capped by ``DedupKey``, `-` = missing value):
 /// - `rule:<part>:<part>...` from the source's `key`, or `rule:sha256:<hex>` over the canonical
 ///   body minus the `ignore` pointers;
-/// - `idem:<Idempotency-Key>`, `webhook-id:<webhook-id>`, `github:<X-GitHub-Delivery>`;
+/// - `<profile>:<event id>...` from the sender profile, e.g. `stripe:evt_1`, `slack:Ev01`;
+/// - `idem:<Idempotency-Key>`, `webhook-id:<webhook-id or svix-id>`, `github:<X-GitHub-Delivery>`;
 /// - `evo:<instance>:<event>:<id>:<fromMe 1|0>[:stub]` for `messages.upsert`/`send.message`,
 ///   `evo:<instance>:messages.update:<id>:<status>`, and
 ///   `evo:<instance>:<event>:sha256:<hex>` for any other event (canonical body minus `date_time`);
@@ -47,6 +49,9 @@ public struct KeyDeriver: Sendable {
 
         if let sourceRule, let key = Self.sourceRuleKey(sourceRule, headers: request.headers, json: json) {
             return single(.sourceRule, key)
+        }
+        if let profile = sourceRule?.profile, let key = profile.key(headers: request.headers, json: json) {
+            return single(.profile, key)
         }
         if let key = Self.headerKey(request.headers) {
             return single(.header, key)

@@ -1,0 +1,95 @@
+/// What the gateway knows about one sender: where its stable event id is, how it signs, how long
+/// it keeps retrying, and which handshake it needs before it sends anything.
+///
+/// A source gets a profile with `profile:` in the sources file, or by being named after one. The
+/// profile is only a set of defaults: a source's own `key`, `ignore`, `ttl` and `auth.type` win.
+public struct SenderProfile: Sendable, Equatable {
+    /// A handshake the receiver answers itself; it never enters the stream.
+    public enum Handshake: Sendable, Equatable {
+        /// Meta's `GET ?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C`: answer C when T is
+        /// the source's `verify_token_env` value, else 403 (``MetaSubscribe``).
+        case metaSubscribe
+        /// Slack's signed `{"type":"url_verification","challenge":C}` POST: answer C
+        /// (``SlackURLVerification``).
+        case slackURLVerification
+    }
+
+    /// The name in the sources file, and the kind that starts its keys (`stripe:<id>`).
+    public let name: String
+    /// Ways to read the sender's event id, best first; the first whose parts are all present gives
+    /// `<name>:<part>:<part>...`. Empty when the built-in rules already key this sender.
+    public let keyAlternatives: [[KeyPart]]
+    /// The signature check used when the source's `auth` gives a secret and no `type`.
+    public let authKind: AuthRule.Kind?
+    /// The header `authKind` reads, when not that kind's default.
+    public let authHeader: String?
+    /// Seconds a key is remembered unless the source sets `ttl`: long enough to cover the sender's
+    /// own retries (docs/reference.md, "Sender profiles"). nil keeps `WD_DEDUP_TTL`.
+    public let defaultTTL: Int?
+    public let handshake: Handshake?
+    /// A header carrying the sender's retry counter, counted in `webhook_sender_retries_total`.
+    public let retryHeader: String?
+
+    init(
+        name: String,
+        key: [[KeyPart]] = [],
+        auth: AuthRule.Kind? = nil,
+        authHeader: String? = nil,
+        ttl: Int? = nil,
+        handshake: Handshake? = nil,
+        retryHeader: String? = nil
+    ) {
+        self.name = name
+        self.keyAlternatives = key
+        self.authKind = auth
+        self.authHeader = authHeader
+        self.defaultTTL = ttl
+        self.handshake = handshake
+        self.retryHeader = retryHeader
+    }
+
+    /// The profile called `name`, if there is one.
+    public static func named(_ name: String) -> SenderProfile? {
+        all.first { $0.name == name }
+    }
+
+    /// The key from the first alternative whose parts are all present, else nil (so the built-in
+    /// rules key the request).
+    func key(headers: [(name: String, value: String)], json: JSONValue?) -> String? {
+        for parts in keyAlternatives {
+            var values: [String?] = []
+            values.reserveCapacity(parts.count)
+            for part in parts {
+                guard let value = part.value(headers: headers, json: json) else { break }
+                values.append(value)
+            }
+            if values.count == parts.count {
+                return DedupKey.make(kind: name, values: values)
+            }
+        }
+        return nil
+    }
+}
+
+extension SenderProfile {
+    static let day = 86_400
+
+    /// Every profile, in the order the docs list them.
+    public static let all: [SenderProfile] = [
+        // Stripe retries a failed event for up to 3 days (live mode); its `id` (evt_...) is the same
+        // in every attempt, while `Stripe-Signature`'s `t=` changes.
+        SenderProfile(name: "stripe", key: [[.pointer(JSONPointer("/id")!)]], auth: .stripe, ttl: 3 * day),
+        // Slack retries 3 times (at once, after 1 minute, after 5 minutes) with the same `event_id`
+        // and a new `X-Slack-Request-Timestamp` and `X-Slack-Retry-Num`.
+        SenderProfile(
+            name: "slack", key: [[.pointer(JSONPointer("/event_id")!)]], auth: .slack, ttl: 3_600,
+            handshake: .slackURLVerification, retryHeader: "X-Slack-Retry-Num"),
+        // WhatsApp Cloud API redelivers for up to 7 days; the built-in Meta rule keys each item by its
+        // `wamid` (and status), which no retry changes.
+        SenderProfile(name: "meta", auth: .meta, ttl: 7 * day, handshake: .metaSubscribe),
+        // Svix retries over about 27 hours (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) with the same
+        // message id; the built-in header rule keys `webhook-id` / `svix-id`.
+        SenderProfile(name: "standard-webhooks", auth: .standardWebhooks, ttl: 2 * day),
+        SenderProfile(name: "svix", auth: .standardWebhooks, ttl: 2 * day),
+    ]
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Signs webhook bodies with the senders' own libraries, for the tests.
+
+Reads a JSON list of requests on stdin and writes, for each, the headers that sender would send:
+
+  [{"scheme": "stripe", "secret": "whsec_...", "body": "...", "timestamp": 1700000000}, ...]
+  -> [{"Stripe-Signature": "t=1700000000,v1=..."}, ...]
+
+Schemes: stripe (stripe.WebhookSignature.generate_signature_header), slack
+(slack_sdk SignatureVerifier.generate_signature), svix (svix Webhook.sign, svix-* headers),
+standard-webhooks (standardwebhooks Webhook.sign, webhook-* headers). `timestamp` defaults to now;
+`id` is the message id for svix and standard-webhooks.
+
+Run by the Swift tests with the interpreter of the venv scripts/test makes (WD_SENDER_PYTHON).
+"""
+import json
+import sys
+import time
+from datetime import datetime, timezone
+
+
+def sign(request):
+    scheme = request["scheme"]
+    secret = request["secret"]
+    body = request["body"]
+    timestamp = int(request.get("timestamp") or time.time())
+    if scheme == "stripe":
+        import stripe
+
+        header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
+        return {"Stripe-Signature": header}
+    if scheme == "slack":
+        from slack_sdk.signature import SignatureVerifier
+
+        signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
+        return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
+    if scheme in ("svix", "standard-webhooks"):
+        if scheme == "svix":
+            from svix.webhooks import Webhook
+        else:
+            from standardwebhooks.webhooks import Webhook
+        moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+        signature = Webhook(secret).sign(request["id"], moment, body)
+        prefix = "svix" if scheme == "svix" else "webhook"
+        return {f"{prefix}-id": request["id"], f"{prefix}-timestamp": str(timestamp), f"{prefix}-signature": signature}
+    raise SystemExit(f"unknown scheme {scheme!r}")
+
+
+def main():
+    json.dump([sign(request) for request in json.load(sys.stdin)], sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
