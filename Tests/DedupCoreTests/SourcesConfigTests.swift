@@ -46,9 +46,10 @@ struct SourcesConfigTests {
                 auth: AuthRule(kind: .token, header: "X-Webhook-Token", secret: Secret("evo-token-value")),
                 rateLimit: RateLimitRule(rate: 100, perSeconds: 1, burst: 20)
             ),
-            "github": SourceRule(auth: AuthRule(kind: .github, secret: Secret("gh-secret"))),
+            "github": SourceRule(
+                ttl: 259_200, auth: AuthRule(kind: .github, secret: Secret("gh-secret")), profile: SenderProfile.named("github")),
             // Named after a profile, so it has that profile; its own ttl wins over the profile's.
-            "stripe": SourceRule(ttl: 600, profile: try #require(SenderProfile.named("stripe"))),
+            "stripe": SourceRule(ttl: 600, profile: SenderProfile.named("stripe")),
         ])
     }
 
@@ -161,7 +162,7 @@ struct SourcesConfigTests {
     @Test func badAuth() {
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: hmac, secret: s }\n")
-                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks, stripe, slack)"#
+                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks, stripe, slack, shopify)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_env: EVO_TOKEN }\n")
@@ -177,7 +178,7 @@ struct SourcesConfigTests {
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { secret: a }\n")
-                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks, stripe, slack)"#
+                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks, stripe, slack, shopify)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_file: /nonexistent/token }\n")

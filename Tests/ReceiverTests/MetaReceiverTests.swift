@@ -74,13 +74,7 @@ struct MetaReceiverTests {
             tampered[tampered.startIndex + 10] ^= 1
             #expect(try await ProfileRequests.post(client, "/webhook/meta", body: tampered, headers: signature(body)).status == .unauthorized)
         } check: { receiver in
-            let recorded = try await ProfileRequests.recorded(receiver)
-            #expect(recorded.seen.count == recorded.streamLength)
-            #expect(recorded.streamLength >= 2)
-            for key in recorded.seen {
-                let ttl = try await ProfileRequests.ttl(key, receiver)
-                #expect(ttl > 604_000 && ttl <= 604_800)
-            }
+            try await ProfileRequests.expectRecorded(receiver, entries: 2, window: 604_800)
         }
     }
 }

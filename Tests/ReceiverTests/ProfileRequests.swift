@@ -35,9 +35,16 @@ enum ProfileRequests {
         return (keys.filter { $0.contains(":seen:") }.sorted(), length)
     }
 
-    /// The TTL Redis holds for a seen key, in seconds.
-    static func ttl(_ key: String, _ receiver: ReceiverUnderTest) async throws -> Int {
-        try await receiver.redis.command("TTL", .init(key)).int ?? -3
+    /// Checks that the receiver recorded `entries` messages, one seen key each, every key remembered
+    /// for the profile's window (`window` seconds, less the seconds the test took).
+    static func expectRecorded(_ receiver: ReceiverUnderTest, entries: Int, window: Int) async throws {
+        let (seen, streamLength) = try await recorded(receiver)
+        #expect(streamLength == entries)
+        #expect(seen.count == entries)
+        for key in seen {
+            let ttl = try await receiver.redis.command("TTL", .init(key)).int ?? -3
+            #expect(ttl > window - 100 && ttl <= window)
+        }
     }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }

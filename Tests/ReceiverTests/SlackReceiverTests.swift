@@ -46,13 +46,7 @@ struct SlackReceiverTests {
                 #expect(text.contains(#"webhook_requests_total{source="slack",outcome="duplicate"} 1"#))
             }
         } check: { receiver in
-            let recorded = try await ProfileRequests.recorded(receiver)
-            #expect(recorded.streamLength == 2)
-            #expect(recorded.seen.count == 2)
-            for key in recorded.seen {
-                let ttl = try await ProfileRequests.ttl(key, receiver)
-                #expect(ttl > 3_500 && ttl <= 3_600)
-            }
+            try await ProfileRequests.expectRecorded(receiver, entries: 2, window: 3_600)
         }
     }
 

@@ -48,14 +48,7 @@ struct StripeReceiverTests {
             #expect(expired.answer?.error == "unauthorized")
             #expect(try await ProfileRequests.post(client, "/webhook/stripe", body: event, headers: [:]).status == .unauthorized)
         } check: { receiver in
-            let recorded = try await ProfileRequests.recorded(receiver)
-            #expect(recorded.streamLength == 2)
-            #expect(recorded.seen.count == 2)
-            // The profile's window, 3 days, covers Stripe's retries rather than WD_DEDUP_TTL's.
-            for key in recorded.seen {
-                let ttl = try await ProfileRequests.ttl(key, receiver)
-                #expect(ttl > 259_000 && ttl <= 259_200)
-            }
+            try await ProfileRequests.expectRecorded(receiver, entries: 2, window: 259_200)
         }
     }
 }

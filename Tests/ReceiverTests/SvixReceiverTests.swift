@@ -40,12 +40,7 @@ struct SvixReceiverTests {
             #expect(try await ProfileRequests.post(client, uri, body: Data(body.utf8), headers: signed[3]).status == .unauthorized)
             #expect(try await ProfileRequests.post(client, uri, body: Data(body.utf8), headers: signed[4]).status == .unauthorized)
         } check: { receiver in
-            let recorded = try await ProfileRequests.recorded(receiver)
-            #expect(recorded.streamLength == 2)
-            for key in recorded.seen {
-                let ttl = try await ProfileRequests.ttl(key, receiver)
-                #expect(ttl > 172_000 && ttl <= 172_800)
-            }
+            try await ProfileRequests.expectRecorded(receiver, entries: 2, window: 172_800)
         }
     }
 }

@@ -25,6 +25,8 @@ public struct AuthVerifier: Sendable {
             return verifyStripe(rule, headers, body, now)
         case .slack:
             return verifySlack(rule, headers, body, now)
+        case .shopify:
+            return verifyShopify(rule, headers, body)
         }
     }
 
@@ -92,6 +94,14 @@ public struct AuthVerifier: Sendable {
             value.utf8.count == 3 + 64, value.hasPrefix("v0="), let signature = Hex.decode(value.dropFirst(3))
         else { return false }
         return hmacSHA256(rule, prefix: "v0:\(timestamp):", body) == signature
+    }
+
+    /// Shopify: the base64 HMAC-SHA256 of the raw body. Shopify signs no timestamp, so a captured
+    /// request can be replayed; within the window the replay is answered `duplicate` by its
+    /// `X-Shopify-Event-Id` key.
+    private func verifyShopify(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data) -> Bool {
+        guard let value = HeaderLookup.value(rule.header, in: headers), let signature = Base64.decode(value) else { return false }
+        return hmacSHA256(rule, prefix: "", body) == signature
     }
 
     /// A Unix timestamp in seconds within ``timestampTolerance`` of `now`, either way.

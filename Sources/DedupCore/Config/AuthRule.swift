@@ -15,12 +15,15 @@ public struct AuthRule: Sendable, Equatable {
         /// Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:<ts>:<body>")>` with
         /// `X-Slack-Request-Timestamp` within 5 minutes.
         case slack
+        /// Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(secret, raw body)>`.
+        case shopify
     }
 
     public var kind: Kind
-    /// The header carrying the token or signature. Fixed for Standard Webhooks, Stripe and Slack.
+    /// The header carrying the token or signature. Fixed for Standard Webhooks, Stripe, Slack and
+    /// Shopify.
     public var header: String
-    /// For `token`, `meta`, `github`, `stripe` and `slack` the configured string's bytes (Stripe's
+    /// For `token`, `meta`, `github`, `stripe`, `slack` and `shopify` the configured string's bytes (Stripe's
     /// `whsec_...` whole, as Stripe uses it); for Standard Webhooks the
     /// base64-decoded key after `whsec_`, decoded once at load time.
     public var secret: Secret
@@ -36,7 +39,7 @@ public struct AuthRule: Sendable, Equatable {
     public init(kind: Kind, header: String? = nil, configuredSecret: String) throws(ConfigError) {
         guard !configuredSecret.isEmpty else { throw ConfigError("secret is empty") }
         switch kind {
-        case .token, .meta, .github, .stripe, .slack:
+        case .token, .meta, .github, .stripe, .slack, .shopify:
             self.init(kind: kind, header: header, secret: Secret(configuredSecret))
         case .standardWebhooks:
             let encoded = configuredSecret.hasPrefix("whsec_") ? String(configuredSecret.dropFirst(6)) : configuredSecret
@@ -54,6 +57,7 @@ public struct AuthRule: Sendable, Equatable {
         case .standardWebhooks: "webhook-signature"
         case .stripe: "Stripe-Signature"
         case .slack: "X-Slack-Signature"
+        case .shopify: "X-Shopify-Hmac-Sha256"
         }
     }
 }

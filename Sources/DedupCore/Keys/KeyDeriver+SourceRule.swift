@@ -6,12 +6,12 @@ extension KeyDeriver {
     /// the rule give up, because a key of nothing but `-` would make every such request of the
     /// source one "duplicate". A non-JSON body has no pointer values and cannot be filtered, so
     /// only header parts can key it.
-    static func sourceRuleKey(_ rule: SourceRule, headers: [(name: String, value: String)], json: JSONValue?) -> String? {
+    static func sourceRuleKey(_ rule: SourceRule, request: WebhookRequest, json: JSONValue?) -> String? {
         if !rule.keyParts.isEmpty {
             var values: [String?] = []
             values.reserveCapacity(rule.keyParts.count)
             for part in rule.keyParts {
-                values.append(part.value(headers: headers, json: json))
+                values.append(part.value(in: request, json: json))
             }
             if values.contains(where: { $0 != nil }) {
                 return DedupKey.make(kind: "rule", values: values)

@@ -47,10 +47,10 @@ public struct KeyDeriver: Sendable {
             return Derivation(rule: rule, items: [item], isBatch: false, ttl: sourceRule?.ttl)
         }
 
-        if let sourceRule, let key = Self.sourceRuleKey(sourceRule, headers: request.headers, json: json) {
+        if let sourceRule, let key = Self.sourceRuleKey(sourceRule, request: request, json: json) {
             return single(.sourceRule, key)
         }
-        if let profile = sourceRule?.profile, let key = profile.key(headers: request.headers, json: json) {
+        if let profile = sourceRule?.profile, let key = profile.key(in: request, json: json) {
             return single(.profile, key)
         }
         if let key = Self.headerKey(request.headers) {

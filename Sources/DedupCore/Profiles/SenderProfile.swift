@@ -55,12 +55,12 @@ public struct SenderProfile: Sendable, Equatable {
 
     /// The key from the first alternative whose parts are all present, else nil (so the built-in
     /// rules key the request).
-    func key(headers: [(name: String, value: String)], json: JSONValue?) -> String? {
+    func key(in request: WebhookRequest, json: JSONValue?) -> String? {
         for parts in keyAlternatives {
             var values: [String?] = []
             values.reserveCapacity(parts.count)
             for part in parts {
-                guard let value = part.value(headers: headers, json: json) else { break }
+                guard let value = part.value(in: request, json: json) else { break }
                 values.append(value)
             }
             if values.count == parts.count {
@@ -91,5 +91,21 @@ extension SenderProfile {
         // message id; the built-in header rule keys `webhook-id` / `svix-id`.
         SenderProfile(name: "standard-webhooks", auth: .standardWebhooks, ttl: 2 * day),
         SenderProfile(name: "svix", auth: .standardWebhooks, ttl: 2 * day),
+        // Shopify retries 8 times over 4 hours with the same `X-Shopify-Event-Id`; its
+        // `X-Shopify-Webhook-Id` is new on every attempt and must not key anything.
+        SenderProfile(name: "shopify", key: [[.header("X-Shopify-Event-Id")]], auth: .shopify, ttl: 2 * day),
+        // GitHub does not retry by itself; a redelivery (possible for 3 days) keeps
+        // `X-GitHub-Delivery`, which the built-in header rule keys.
+        SenderProfile(name: "github", auth: .github, ttl: 3 * day),
+        // GitLab's `Idempotency-Key` stays the same when a request is resent; older versions send
+        // only `X-Gitlab-Event-UUID`.
+        SenderProfile(
+            name: "gitlab", key: [[.header("Idempotency-Key")], [.header("X-Gitlab-Event-UUID")]], auth: .token,
+            authHeader: "X-Gitlab-Token", ttl: 3 * day),
+        // Telegram retries an update until it is answered 2xx, for at most 24 hours (it keeps an
+        // undelivered update no longer); `update_id` counts per bot, so the bot from the path joins it.
+        SenderProfile(
+            name: "telegram", key: [[.path, .pointer(JSONPointer("/update_id")!)], [.pointer(JSONPointer("/update_id")!)]], auth: .token,
+            authHeader: "X-Telegram-Bot-Api-Secret-Token", ttl: day),
     ]
 }

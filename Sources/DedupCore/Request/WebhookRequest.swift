@@ -8,7 +8,8 @@ public struct WebhookRequest: Sendable {
     /// The source name from `/webhook/{source}`, already validated by the router.
     public var source: String
     /// The rest of the URL after the source, e.g. Evolution's per-event `/messages-upsert`, or "".
-    /// It never takes part in a key: the same event posted to two suffixes is one message.
+    /// It takes no part in a key, so the same event posted to two suffixes is one message, except
+    /// for a sender profile whose URL names an account (``KeyPart/path``, the telegram profile).
     public var path: String
     public var contentType: String?
     /// Headers as received; names in any case, in arrival order.
