@@ -132,7 +132,7 @@ struct SourcesConfigTests {
     @Test func unknownField() {
         #expect(
             Self.error("sources:\n  evo:\n    keys: [\"/id\"]\n")
-                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: profile, key, ignore, ttl, auth, rate_limit, verify_token_env)"#
+                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: profile, key, ignore, ttl, auth, rate_limit, verify_token_env, public_url)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret: s, scheme: bearer }\n")
@@ -162,7 +162,7 @@ struct SourcesConfigTests {
     @Test func badAuth() {
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: hmac, secret: s }\n")
-                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks, stripe, slack, shopify)"#
+                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_env: EVO_TOKEN }\n")
@@ -178,7 +178,7 @@ struct SourcesConfigTests {
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { secret: a }\n")
-                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks, stripe, slack, shopify)"#
+                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_file: /nonexistent/token }\n")

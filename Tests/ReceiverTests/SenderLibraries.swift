@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Signs requests with the senders' own libraries (stripe, slack_sdk, svix, standardwebhooks) by
+/// Signs requests with the senders' own libraries (stripe, slack_sdk, svix, standardwebhooks, twilio) by
 /// running scripts/tools/sender_signatures.py with the interpreter of the venv scripts/test makes.
 enum SenderLibraries {
     static let python = ProcessInfo.processInfo.environment["WD_SENDER_PYTHON"]
@@ -19,6 +19,8 @@ enum SenderLibraries {
         /// Unix seconds; nil signs at the current time, as the sender would.
         var timestamp: Int?
         var id: String?
+        /// Twilio: the URL the request is signed for.
+        var url: String?
     }
 
     /// The headers each request would carry, in order. One process for all of them: importing the

@@ -8,8 +8,10 @@ Reads a JSON list of requests on stdin and writes, for each, the headers that se
 
 Schemes: stripe (stripe.WebhookSignature.generate_signature_header), slack
 (slack_sdk SignatureVerifier.generate_signature), svix (svix Webhook.sign, svix-* headers),
-standard-webhooks (standardwebhooks Webhook.sign, webhook-* headers). `timestamp` defaults to now;
-`id` is the message id for svix and standard-webhooks.
+standard-webhooks (standardwebhooks Webhook.sign, webhook-* headers), twilio (twilio
+RequestValidator.compute_signature over `url` and the form-encoded `body`; `algorithm` HMAC_SHA256
+for a SharedKey). `timestamp` defaults to now; `id` is the message id for svix and
+standard-webhooks.
 
 Run by the Swift tests with the interpreter of the venv scripts/test makes (WD_SENDER_PYTHON).
 """
@@ -43,7 +45,27 @@ def sign(request):
         signature = Webhook(secret).sign(request["id"], moment, body)
         prefix = "svix" if scheme == "svix" else "webhook"
         return {f"{prefix}-id": request["id"], f"{prefix}-timestamp": str(timestamp), f"{prefix}-signature": signature}
+    if scheme == "twilio":
+        from urllib.parse import parse_qs
+
+        from twilio.request_validator import RequestValidator
+
+        # The form fields as Twilio's validator receives them from a web framework: every value of
+        # every name (Django's QueryDict and Flask's MultiDict both give lists).
+        params = MultiValues(parse_qs(body, keep_blank_values=True))
+        algorithm = request.get("algorithm")
+        headers = {"X-Twilio-Signature": RequestValidator(secret).compute_signature(request["url"], params, algorithm)}
+        if algorithm:
+            headers["X-Twilio-Webhooks-Signature-Settings"] = f"key=webhooks_sharedkey_test,algorithm={algorithm}"
+        return headers
     raise SystemExit(f"unknown scheme {scheme!r}")
+
+
+class MultiValues(dict):
+    """A dict of lists with Django's `getlist`, the shape RequestValidator reads repeated fields from."""
+
+    def getlist(self, name):
+        return self[name]
 
 
 def main():

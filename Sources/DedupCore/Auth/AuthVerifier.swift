@@ -27,6 +27,8 @@ public struct AuthVerifier: Sendable {
             return verifySlack(rule, headers, body, now)
         case .shopify:
             return verifyShopify(rule, headers, body)
+        case .twilio:
+            return TwilioSignature.verify(rule, headers, body)
         }
     }
 

@@ -17,21 +17,28 @@ public struct AuthRule: Sendable, Equatable {
         case slack
         /// Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(secret, raw body)>`.
         case shopify
+        /// Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1(auth token, public URL + sorted form
+        /// fields)>` (HMAC-SHA256 when `X-Twilio-Webhooks-Signature-Settings` names it).
+        case twilio
     }
 
     public var kind: Kind
-    /// The header carrying the token or signature. Fixed for Standard Webhooks, Stripe, Slack and
-    /// Shopify.
+    /// The header carrying the token or signature. Fixed for every kind but `token`, `meta` and
+    /// `github`.
     public var header: String
-    /// For `token`, `meta`, `github`, `stripe`, `slack` and `shopify` the configured string's bytes (Stripe's
+    /// For every kind but Standard Webhooks the configured string's bytes (Stripe's
     /// `whsec_...` whole, as Stripe uses it); for Standard Webhooks the
     /// base64-decoded key after `whsec_`, decoded once at load time.
     public var secret: Secret
+    /// Twilio only: the URL Twilio calls, as configured there (the source's `public_url`). Twilio
+    /// signs that URL, not the one the receiver sees behind a load balancer that rewrites it.
+    public var publicURL: String?
 
-    public init(kind: Kind, header: String? = nil, secret: Secret) {
+    public init(kind: Kind, header: String? = nil, secret: Secret, publicURL: String? = nil) {
         self.kind = kind
         self.header = header ?? Self.defaultHeader(for: kind)
         self.secret = secret
+        self.publicURL = publicURL
     }
 
     /// Builds a rule from the secret as configured, decoding a Standard Webhooks `whsec_` secret.
@@ -39,7 +46,7 @@ public struct AuthRule: Sendable, Equatable {
     public init(kind: Kind, header: String? = nil, configuredSecret: String) throws(ConfigError) {
         guard !configuredSecret.isEmpty else { throw ConfigError("secret is empty") }
         switch kind {
-        case .token, .meta, .github, .stripe, .slack, .shopify:
+        case .token, .meta, .github, .stripe, .slack, .shopify, .twilio:
             self.init(kind: kind, header: header, secret: Secret(configuredSecret))
         case .standardWebhooks:
             let encoded = configuredSecret.hasPrefix("whsec_") ? String(configuredSecret.dropFirst(6)) : configuredSecret
@@ -58,6 +65,7 @@ public struct AuthRule: Sendable, Equatable {
         case .stripe: "Stripe-Signature"
         case .slack: "X-Slack-Signature"
         case .shopify: "X-Shopify-Hmac-Sha256"
+        case .twilio: "X-Twilio-Signature"
         }
     }
 }

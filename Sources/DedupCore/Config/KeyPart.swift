@@ -8,4 +8,6 @@ public enum KeyPart: Sendable, Equatable {
     /// whose URL names an account the body does not (a Telegram bot), so two accounts' ids never
     /// meet; the sources file has no syntax for it.
     case path
+    /// A field of a form-encoded body (Twilio's `MessageSid`). The sources file has no syntax for it.
+    case formField(String)
 }

@@ -9,7 +9,7 @@ struct SourcesConfigParser {
     let environment: [String: String]
     let baseDirectory: String?
 
-    private static let sourceFields = ["profile", "key", "ignore", "ttl", "auth", "rate_limit", "verify_token_env"]
+    private static let sourceFields = ["profile", "key", "ignore", "ttl", "auth", "rate_limit", "verify_token_env", "public_url"]
     private static let authFields = ["type", "header", "secret", "secret_env", "secret_file"]
     private static let rateLimitFields = ["rate", "per_seconds", "burst"]
 
@@ -60,10 +60,16 @@ struct SourcesConfigParser {
         // The profile first: it supplies defaults (window, auth type) the other fields refine.
         let profile = try parseProfile(name, fields.first { $0.key == "profile" }?.value)
         var rule = profile.map(SourceRule.init(profile:)) ?? SourceRule()
+        var publicURL: String?
         for (field, value) in fields {
             switch field {
             case "profile":
                 continue
+            case "public_url":
+                guard case .string(let url) = value, url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                    throw fail(name, "public_url must be an http:// or https:// URL")
+                }
+                publicURL = url
             case "verify_token_env":
                 guard profile?.handshake == .metaSubscribe else {
                     throw fail(name, "verify_token_env is only used by the meta profile (its GET subscribe handshake)")
@@ -86,6 +92,13 @@ struct SourcesConfigParser {
             default:
                 throw fail(name, "unknown field \"\(field)\" (expected one of: \(Self.sourceFields.joined(separator: ", ")))")
             }
+        }
+        // Twilio signs the URL it calls, which the receiver cannot see behind a rewriting proxy.
+        if rule.auth?.kind == .twilio {
+            guard let publicURL else { throw fail(name, "public_url is required by the twilio signature check (the URL Twilio calls)") }
+            rule.auth?.publicURL = publicURL
+        } else if publicURL != nil {
+            throw fail(name, "public_url is only used by the twilio signature check")
         }
         return rule
     }

@@ -11,7 +11,7 @@ extension KeyDeriver {
             var values: [String?] = []
             values.reserveCapacity(rule.keyParts.count)
             for part in rule.keyParts {
-                values.append(part.value(in: request, json: json))
+                values.append(part.value(in: request, json: json, form: nil))
             }
             if values.contains(where: { $0 != nil }) {
                 return DedupKey.make(kind: "rule", values: values)

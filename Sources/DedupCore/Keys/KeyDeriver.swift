@@ -50,7 +50,9 @@ public struct KeyDeriver: Sendable {
         if let sourceRule, let key = Self.sourceRuleKey(sourceRule, request: request, json: json) {
             return single(.sourceRule, key)
         }
-        if let profile = sourceRule?.profile, let key = profile.key(in: request, json: json) {
+        // A form body is decoded only for a profile that reads form fields (Twilio's).
+        let form = sourceRule?.profile?.readsForm == true && FormBody.isForm(contentType: request.contentType) ? FormBody(request.body) : nil
+        if let profile = sourceRule?.profile, let key = profile.key(in: request, json: json, form: form) {
             return single(.profile, key)
         }
         if let key = Self.headerKey(request.headers) {

@@ -53,14 +53,21 @@ public struct SenderProfile: Sendable, Equatable {
         all.first { $0.name == name }
     }
 
+    /// Whether a key alternative reads form fields, so the deriver decodes a form body for it.
+    var readsForm: Bool {
+        keyAlternatives.contains { parts in
+            parts.contains { if case .formField = $0 { true } else { false } }
+        }
+    }
+
     /// The key from the first alternative whose parts are all present, else nil (so the built-in
     /// rules key the request).
-    func key(in request: WebhookRequest, json: JSONValue?) -> String? {
+    func key(in request: WebhookRequest, json: JSONValue?, form: FormBody?) -> String? {
         for parts in keyAlternatives {
             var values: [String?] = []
             values.reserveCapacity(parts.count)
             for part in parts {
-                guard let value = part.value(in: request, json: json) else { break }
+                guard let value = part.value(in: request, json: json, form: form) else { break }
                 values.append(value)
             }
             if values.count == parts.count {
@@ -107,5 +114,19 @@ extension SenderProfile {
         SenderProfile(
             name: "telegram", key: [[.path, .pointer(JSONPointer("/update_id")!)], [.pointer(JSONPointer("/update_id")!)]], auth: .token,
             authHeader: "X-Telegram-Bot-Api-Secret-Token", ttl: day),
+        // Twilio retries a request that failed to connect or timed out (once by default, up to 5
+        // times with the `#rc=` URL override), within seconds to minutes. Its idempotency token is
+        // the same in every retry; without it, a status callback is one message per resource and
+        // status (queued, sent, delivered are three), and an incoming message or call one per sid.
+        SenderProfile(
+            name: "twilio",
+            key: [
+                [.header("I-Twilio-Idempotency-Token")],
+                [.formField("MessageSid"), .formField("MessageStatus")],
+                [.formField("CallSid"), .formField("CallStatus")],
+                [.formField("MessageSid")],
+                [.formField("CallSid")],
+            ],
+            auth: .twilio, ttl: day),
     ]
 }
