@@ -100,7 +100,7 @@ struct TwilioProfileTests {
         }
         #expect(missing?.message.contains("public_url is required") == true)
         let unused = #expect(throws: ConfigError.self) { try SourcesConfig.parse("sources:\n  a:\n    public_url: https://x/\n", environment: [:]) }
-        #expect(unused?.message.contains("only used by the twilio") == true)
+        #expect(unused?.message.contains("only used by the twilio and square") == true)
         #expect(throws: ConfigError.self) { try SourcesConfig.parse("sources:\n  twilio:\n    public_url: ftp://x\n", environment: [:]) }
     }
 }

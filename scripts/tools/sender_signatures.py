@@ -10,8 +10,9 @@ Schemes: stripe (stripe.WebhookSignature.generate_signature_header), slack
 (slack_sdk SignatureVerifier.generate_signature), svix (svix Webhook.sign, svix-* headers),
 standard-webhooks (standardwebhooks Webhook.sign, webhook-* headers), twilio (twilio
 RequestValidator.compute_signature over `url` and the form-encoded `body`; `algorithm` HMAC_SHA256
-for a SharedKey). `timestamp` defaults to now; `id` is the message id for svix and
-standard-webhooks.
+for a SharedKey), square (the documented HMAC over `url` + `body`, checked with the squareup SDK's
+verify_signature, since the SDK has no signing function). `timestamp` defaults to now; `id` is the
+message id for svix and standard-webhooks.
 
 Run by the Swift tests with the interpreter of the venv scripts/test makes (WD_SENDER_PYTHON).
 """
@@ -58,6 +59,20 @@ def sign(request):
         if algorithm:
             headers["X-Twilio-Webhooks-Signature-Settings"] = f"key=webhooks_sharedkey_test,algorithm={algorithm}"
         return headers
+    if scheme == "square":
+        import base64
+        import hashlib
+        import hmac
+
+        from square.utils.webhooks_helper import verify_signature
+
+        # Square's SDK verifies but does not sign: sign as Square documents it, then require that
+        # Square's own verify_signature accepts the result.
+        mac = hmac.new(secret.encode(), (request["url"] + body).encode(), hashlib.sha256).digest()
+        signature = base64.b64encode(mac).decode()
+        if not verify_signature(request_body=body, signature_header=signature, signature_key=secret, notification_url=request["url"]):
+            raise SystemExit("square: the SDK rejects the documented signature")
+        return {"x-square-hmacsha256-signature": signature}
     raise SystemExit(f"unknown scheme {scheme!r}")
 
 

@@ -29,6 +29,8 @@ public struct AuthVerifier: Sendable {
             return verifyShopify(rule, headers, body)
         case .twilio:
             return TwilioSignature.verify(rule, headers, body)
+        case .square:
+            return verifySquare(rule, headers, body)
         }
     }
 
@@ -104,6 +106,14 @@ public struct AuthVerifier: Sendable {
     private func verifyShopify(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data) -> Bool {
         guard let value = HeaderLookup.value(rule.header, in: headers), let signature = Base64.decode(value) else { return false }
         return hmacSHA256(rule, prefix: "", body) == signature
+    }
+
+    /// Square: the base64 HMAC-SHA256 of the notification URL (`public_url`) followed by the raw
+    /// body. No timestamp is signed; a replay within the window is a duplicate by its `event_id`.
+    private func verifySquare(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data) -> Bool {
+        guard let url = rule.publicURL, let value = HeaderLookup.value(rule.header, in: headers), let signature = Base64.decode(value)
+        else { return false }
+        return hmacSHA256(rule, prefix: url, body) == signature
     }
 
     /// A Unix timestamp in seconds within ``timestampTolerance`` of `now`, either way.

@@ -20,6 +20,9 @@ public struct AuthRule: Sendable, Equatable {
         /// Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1(auth token, public URL + sorted form
         /// fields)>` (HMAC-SHA256 when `X-Twilio-Webhooks-Signature-Settings` names it).
         case twilio
+        /// Square: `x-square-hmacsha256-signature: <base64 HMAC-SHA256(signature key, notification
+        /// URL + raw body)>`.
+        case square
     }
 
     public var kind: Kind
@@ -30,8 +33,9 @@ public struct AuthRule: Sendable, Equatable {
     /// `whsec_...` whole, as Stripe uses it); for Standard Webhooks the
     /// base64-decoded key after `whsec_`, decoded once at load time.
     public var secret: Secret
-    /// Twilio only: the URL Twilio calls, as configured there (the source's `public_url`). Twilio
-    /// signs that URL, not the one the receiver sees behind a load balancer that rewrites it.
+    /// Twilio and Square: the URL the sender calls, as configured there (the source's
+    /// `public_url`). Both sign that URL, not the one the receiver sees behind a load balancer that
+    /// rewrites it.
     public var publicURL: String?
 
     public init(kind: Kind, header: String? = nil, secret: Secret, publicURL: String? = nil) {
@@ -46,7 +50,7 @@ public struct AuthRule: Sendable, Equatable {
     public init(kind: Kind, header: String? = nil, configuredSecret: String) throws(ConfigError) {
         guard !configuredSecret.isEmpty else { throw ConfigError("secret is empty") }
         switch kind {
-        case .token, .meta, .github, .stripe, .slack, .shopify, .twilio:
+        case .token, .meta, .github, .stripe, .slack, .shopify, .twilio, .square:
             self.init(kind: kind, header: header, secret: Secret(configuredSecret))
         case .standardWebhooks:
             let encoded = configuredSecret.hasPrefix("whsec_") ? String(configuredSecret.dropFirst(6)) : configuredSecret
@@ -66,6 +70,7 @@ public struct AuthRule: Sendable, Equatable {
         case .slack: "X-Slack-Signature"
         case .shopify: "X-Shopify-Hmac-Sha256"
         case .twilio: "X-Twilio-Signature"
+        case .square: "x-square-hmacsha256-signature"
         }
     }
 }

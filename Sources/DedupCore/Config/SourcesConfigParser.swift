@@ -93,12 +93,15 @@ struct SourcesConfigParser {
                 throw fail(name, "unknown field \"\(field)\" (expected one of: \(Self.sourceFields.joined(separator: ", ")))")
             }
         }
-        // Twilio signs the URL it calls, which the receiver cannot see behind a rewriting proxy.
-        if rule.auth?.kind == .twilio {
-            guard let publicURL else { throw fail(name, "public_url is required by the twilio signature check (the URL Twilio calls)") }
+        // Twilio and Square sign the URL they call, which the receiver cannot see behind a rewriting
+        // proxy.
+        if let kind = rule.auth?.kind, kind == .twilio || kind == .square {
+            guard let publicURL else {
+                throw fail(name, "public_url is required by the \(kind.rawValue) signature check (the URL \(kind.rawValue) calls)")
+            }
             rule.auth?.publicURL = publicURL
         } else if publicURL != nil {
-            throw fail(name, "public_url is only used by the twilio signature check")
+            throw fail(name, "public_url is only used by the twilio and square signature checks")
         }
         return rule
     }

@@ -128,5 +128,8 @@ extension SenderProfile {
                 [.formField("CallSid")],
             ],
             auth: .twilio, ttl: day),
+        // Square retries an unacknowledged notification for up to 24 hours (72 in parts of its
+        // docs) with the same `event_id`, which it documents as the idempotency value.
+        SenderProfile(name: "square", key: [[.pointer(JSONPointer("/event_id")!)]], auth: .square, ttl: 3 * day),
     ]
 }
