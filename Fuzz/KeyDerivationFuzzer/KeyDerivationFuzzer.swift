@@ -123,7 +123,7 @@ enum KeyDerivationFuzzer {
         }
         let form = FormBody(body)
         precondition(form.fields.count <= body.count, "more form fields than bytes")
-        if let value = headers.first?.value, let stripe = StripeSignatureHeader(value) {
+        if let value = headers.first?.value, let stripe = TimestampedSignatureHeader(value) {
             precondition(!stripe.signatures.isEmpty && Int64(stripe.timestamp) != nil, "a Stripe-Signature parsed without t or v1")
         }
     }

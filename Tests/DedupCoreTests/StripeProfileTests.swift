@@ -58,14 +58,14 @@ struct StripeProfileTests {
     }
 
     @Test func headerParsing() throws {
-        let header = try #require(StripeSignatureHeader(" t=12 , v1=00ff,v0=11,x=y,v1=zz,v1=AB"))
+        let header = try #require(TimestampedSignatureHeader(" t=12 , v1=00ff,v0=11,x=y,v1=zz,v1=AB"))
         #expect(header.timestamp == "12")
         #expect(header.signatures == [[0x00, 0xff], [0xab]])
-        #expect(StripeSignatureHeader("v1=00ff") == nil)
-        #expect(StripeSignatureHeader("t=12") == nil)
-        #expect(StripeSignatureHeader("t=x,v1=00") == nil)
-        #expect(StripeSignatureHeader("t=12,v1=0") == nil)
-        #expect(StripeSignatureHeader(",,=,t") == nil)
+        #expect(TimestampedSignatureHeader("v1=00ff") == nil)
+        #expect(TimestampedSignatureHeader("t=12") == nil)
+        #expect(TimestampedSignatureHeader("t=x,v1=00") == nil)
+        #expect(TimestampedSignatureHeader("t=12,v1=0") == nil)
+        #expect(TimestampedSignatureHeader(",,=,t") == nil)
     }
 
     /// A retry carries the same body and a new `Stripe-Signature`; the key reads only the event id.

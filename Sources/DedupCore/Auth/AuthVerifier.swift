@@ -13,7 +13,10 @@ public struct AuthVerifier: Sendable {
 
     public init() {}
 
-    public func verify(rule: AuthRule, headers: [(name: String, value: String)], body: Data, now: Date) -> Bool {
+    /// - Parameter query: the URL's query parameters, read only by Mercado Pago's signature.
+    public func verify(
+        rule: AuthRule, headers: [(name: String, value: String)], body: Data, query: [(name: String, value: String)] = [], now: Date
+    ) -> Bool {
         switch rule.kind {
         case .token:
             return verifyToken(rule, headers)
@@ -31,6 +34,8 @@ public struct AuthVerifier: Sendable {
             return TwilioSignature.verify(rule, headers, body)
         case .square:
             return verifySquare(rule, headers, body)
+        case .mercadopago:
+            return verifyMercadoPago(rule, headers, query)
         }
     }
 
@@ -77,10 +82,10 @@ public struct AuthVerifier: Sendable {
     }
 
     /// Stripe: HMAC-SHA256 over `t.body`, hex in the `v1` entries of `Stripe-Signature`
-    /// (``StripeSignatureHeader``); any `v1` may match, since Stripe signs with old and new secret
+    /// (``TimestampedSignatureHeader``); any `v1` may match, since Stripe signs with old and new secret
     /// while one is rolled.
     private func verifyStripe(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data, _ now: Date) -> Bool {
-        guard let value = HeaderLookup.value(rule.header, in: headers), let header = StripeSignatureHeader(value),
+        guard let value = HeaderLookup.value(rule.header, in: headers), let header = TimestampedSignatureHeader(value),
             isRecent(header.timestamp, now)
         else { return false }
         let expected = hmacSHA256(rule, prefix: "\(header.timestamp).", body)
@@ -114,6 +119,29 @@ public struct AuthVerifier: Sendable {
         guard let url = rule.publicURL, let value = HeaderLookup.value(rule.header, in: headers), let signature = Base64.decode(value)
         else { return false }
         return hmacSHA256(rule, prefix: url, body) == signature
+    }
+
+    /// Mercado Pago: `x-signature: ts=<ts>,v1=<hex>`, the HMAC-SHA256 of the manifest
+    /// `id:<data.id>;request-id:<x-request-id>;ts:<ts>;`, where `data.id` comes from the URL's query
+    /// (lowercased when alphanumeric, as Mercado Pago's docs say) and a part whose value is missing is
+    /// left out. The body is not signed. The timestamp is not held to a window: Mercado Pago
+    /// documents none, and its retries span 4 days.
+    private func verifyMercadoPago(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ query: [(name: String, value: String)]) -> Bool {
+        guard let value = HeaderLookup.value(rule.header, in: headers), let header = TimestampedSignatureHeader(value, timestampName: "ts")
+        else { return false }
+        var manifest = ""
+        if let id = query.first(where: { $0.name == "data.id" })?.value, !id.isEmpty {
+            let alphanumeric = id.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+            manifest += "id:\(alphanumeric ? id.lowercased() : id);"
+        }
+        if let requestID = HeaderLookup.value("x-request-id", in: headers) { manifest += "request-id:\(requestID);" }
+        manifest += "ts:\(header.timestamp);"
+        let expected = hmacSHA256(rule, prefix: manifest, Data())
+        var matched = false
+        for candidate in header.signatures where expected == candidate {
+            matched = true
+        }
+        return matched
     }
 
     /// A Unix timestamp in seconds within ``timestampTolerance`` of `now`, either way.

@@ -23,6 +23,9 @@ public struct AuthRule: Sendable, Equatable {
         /// Square: `x-square-hmacsha256-signature: <base64 HMAC-SHA256(signature key, notification
         /// URL + raw body)>`.
         case square
+        /// Mercado Pago: `x-signature: ts=<ts>,v1=<hex HMAC-SHA256(secret,
+        /// "id:<data.id>;request-id:<x-request-id>;ts:<ts>;")>`, `data.id` from the URL's query.
+        case mercadopago
     }
 
     public var kind: Kind
@@ -50,7 +53,7 @@ public struct AuthRule: Sendable, Equatable {
     public init(kind: Kind, header: String? = nil, configuredSecret: String) throws(ConfigError) {
         guard !configuredSecret.isEmpty else { throw ConfigError("secret is empty") }
         switch kind {
-        case .token, .meta, .github, .stripe, .slack, .shopify, .twilio, .square:
+        case .token, .meta, .github, .stripe, .slack, .shopify, .twilio, .square, .mercadopago:
             self.init(kind: kind, header: header, secret: Secret(configuredSecret))
         case .standardWebhooks:
             let encoded = configuredSecret.hasPrefix("whsec_") ? String(configuredSecret.dropFirst(6)) : configuredSecret
@@ -71,6 +74,7 @@ public struct AuthRule: Sendable, Equatable {
         case .shopify: "X-Shopify-Hmac-Sha256"
         case .twilio: "X-Twilio-Signature"
         case .square: "x-square-hmacsha256-signature"
+        case .mercadopago: "x-signature"
         }
     }
 }

@@ -131,5 +131,15 @@ extension SenderProfile {
         // Square retries an unacknowledged notification for up to 24 hours (72 in parts of its
         // docs) with the same `event_id`, which it documents as the idempotency value.
         SenderProfile(name: "square", key: [[.pointer(JSONPointer("/event_id")!)]], auth: .square, ttl: 3 * day),
+        // Mercado Pago resends a notification not answered 200/201 five times, the last 4 days after
+        // the first; each resend is the same resource and action. Its top-level `id` is the
+        // notification's, and one resource (a payment) has many actions (created, updated).
+        SenderProfile(
+            name: "mercadopago",
+            key: [
+                [.pointer(JSONPointer("/data/id")!), .pointer(JSONPointer("/action")!)],
+                [.pointer(JSONPointer("/data/id")!), .pointer(JSONPointer("/type")!)],
+            ],
+            auth: .mercadopago, ttl: 5 * day),
     ]
 }

@@ -15,13 +15,20 @@ public struct WebhookRequest: Sendable {
     /// Headers as received; names in any case, in arrival order.
     public var headers: [(name: String, value: String)]
     public var body: Data
+    /// The URL's query parameters, values percent-decoded. Only a signature that covers them reads
+    /// them (Mercado Pago signs `data.id` from the query); they never take part in a key.
+    public var query: [(name: String, value: String)]
 
-    public init(source: String, path: String, contentType: String?, headers: [(name: String, value: String)], body: Data) {
+    public init(
+        source: String, path: String, contentType: String?, headers: [(name: String, value: String)], body: Data,
+        query: [(name: String, value: String)] = []
+    ) {
         self.source = source
         self.path = path
         self.contentType = contentType
         self.headers = headers
         self.body = body
+        self.query = query
     }
 
     /// The first value of the header `name` (case-insensitive), trimmed; nil when absent or empty.

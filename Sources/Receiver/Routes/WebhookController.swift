@@ -65,7 +65,8 @@ struct WebhookController<Context: RequestContext>: Sendable {
         guard SourceName.isValid(source) else { throw ReceiverError.invalidSource(source) }
         let webhook = try await readWebhook(request, source: source, path: path)
         let rule = configuration.sources.rule(for: source)
-        if let auth = rule?.auth, !AuthVerifier().verify(rule: auth, headers: webhook.headers, body: webhook.body, now: Date()) {
+        if let auth = rule?.auth, !AuthVerifier().verify(rule: auth, headers: webhook.headers, body: webhook.body, query: webhook.query, now: Date())
+        {
             throw ReceiverError.unauthorized("missing or wrong credentials for source \"\(source)\"")
         }
         if rule?.profile?.handshake == .slackURLVerification,
@@ -170,7 +171,8 @@ struct WebhookController<Context: RequestContext>: Sendable {
             path: path,
             contentType: request.headers[.contentType],
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
-            body: Data(buffer: buffer, byteTransferStrategy: .noCopy)
+            body: Data(buffer: buffer, byteTransferStrategy: .noCopy),
+            query: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
         )
     }
 
