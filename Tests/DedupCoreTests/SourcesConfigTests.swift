@@ -162,7 +162,7 @@ struct SourcesConfigTests {
     @Test func badAuth() {
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: hmac, secret: s }\n")
-                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio, square, mercadopago)"#
+                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio, square, mercadopago, waha)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_env: EVO_TOKEN }\n")
@@ -178,7 +178,7 @@ struct SourcesConfigTests {
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { secret: a }\n")
-                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio, square, mercadopago)"#
+                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio, square, mercadopago, waha)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_file: /nonexistent/token }\n")

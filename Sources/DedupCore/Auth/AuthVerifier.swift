@@ -36,6 +36,8 @@ public struct AuthVerifier: Sendable {
             return verifySquare(rule, headers, body)
         case .mercadopago:
             return verifyMercadoPago(rule, headers, query)
+        case .waha:
+            return verifyWAHA(rule, headers, body)
         }
     }
 
@@ -142,6 +144,16 @@ public struct AuthVerifier: Sendable {
             matched = true
         }
         return matched
+    }
+
+    /// WAHA: the hex HMAC-SHA512 of the raw body. WAHA names the algorithm in
+    /// `X-Webhook-Hmac-Algorithm`; any other than `sha512` (the only one it uses) is refused rather
+    /// than guessed.
+    private func verifyWAHA(_ rule: AuthRule, _ headers: [(name: String, value: String)], _ body: Data) -> Bool {
+        if let algorithm = HeaderLookup.value("X-Webhook-Hmac-Algorithm", in: headers), algorithm.lowercased() != "sha512" { return false }
+        guard let value = HeaderLookup.value(rule.header, in: headers), value.utf8.count == 128, let signature = Hex.decode(value)
+        else { return false }
+        return HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: body, using: SymmetricKey(data: rule.secret.bytes))
     }
 
     /// A Unix timestamp in seconds within ``timestampTolerance`` of `now`, either way.

@@ -26,6 +26,9 @@ public struct AuthRule: Sendable, Equatable {
         /// Mercado Pago: `x-signature: ts=<ts>,v1=<hex HMAC-SHA256(secret,
         /// "id:<data.id>;request-id:<x-request-id>;ts:<ts>;")>`, `data.id` from the URL's query.
         case mercadopago
+        /// WAHA: `X-Webhook-Hmac: <hex HMAC-SHA512(key, raw body)>` with
+        /// `X-Webhook-Hmac-Algorithm: sha512`.
+        case waha
     }
 
     public var kind: Kind
@@ -53,7 +56,7 @@ public struct AuthRule: Sendable, Equatable {
     public init(kind: Kind, header: String? = nil, configuredSecret: String) throws(ConfigError) {
         guard !configuredSecret.isEmpty else { throw ConfigError("secret is empty") }
         switch kind {
-        case .token, .meta, .github, .stripe, .slack, .shopify, .twilio, .square, .mercadopago:
+        case .token, .meta, .github, .stripe, .slack, .shopify, .twilio, .square, .mercadopago, .waha:
             self.init(kind: kind, header: header, secret: Secret(configuredSecret))
         case .standardWebhooks:
             let encoded = configuredSecret.hasPrefix("whsec_") ? String(configuredSecret.dropFirst(6)) : configuredSecret
@@ -75,6 +78,7 @@ public struct AuthRule: Sendable, Equatable {
         case .twilio: "X-Twilio-Signature"
         case .square: "x-square-hmacsha256-signature"
         case .mercadopago: "x-signature"
+        case .waha: "X-Webhook-Hmac"
         }
     }
 }

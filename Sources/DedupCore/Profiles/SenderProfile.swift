@@ -141,5 +141,19 @@ extension SenderProfile {
                 [.pointer(JSONPointer("/data/id")!), .pointer(JSONPointer("/type")!)],
             ],
             auth: .mercadopago, ttl: 5 * day),
+        // WAHA retries as each webhook's `retries` says (policy, delay, attempts; 15 exponential
+        // attempts from 2 s end after about 18 hours), resending the same event. `payload.id` is the
+        // WhatsApp message id, which several events share: `message` and `message.any` for one
+        // message, and each `message.ack` state (`ack`), so the event and the ack join the key.
+        SenderProfile(
+            name: "waha",
+            key: [
+                [
+                    .pointer(JSONPointer("/session")!), .pointer(JSONPointer("/event")!), .pointer(JSONPointer("/payload/id")!),
+                    .pointer(JSONPointer("/payload/ack")!),
+                ],
+                [.pointer(JSONPointer("/session")!), .pointer(JSONPointer("/event")!), .pointer(JSONPointer("/payload/id")!)],
+            ],
+            auth: .waha, ttl: day),
     ]
 }
