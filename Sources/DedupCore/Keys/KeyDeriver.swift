@@ -13,7 +13,8 @@ internal import Crypto
 /// Key shapes (values encoded and capped by ``DedupKey``, `-` = missing value):
 /// - `rule:<part>:<part>...` from the source's `key`, or `rule:sha256:<hex>` over the canonical
 ///   body minus the `ignore` pointers;
-/// - `<profile>:<event id>...` from the sender profile, e.g. `stripe:evt_1`, `slack:Ev01`;
+/// - `<profile>:<event id>...` from the sender profile, e.g. `stripe:evt_1`, `slack:Ev01`, one per
+///   event of a SendGrid batch;
 /// - `idem:<Idempotency-Key>`, `webhook-id:<webhook-id or svix-id>`, `github:<X-GitHub-Delivery>`;
 /// - `evo:<instance>:<event>:<id>:<fromMe 1|0>[:stub]` for `messages.upsert`/`send.message`,
 ///   `evo:<instance>:messages.update:<id>:<status>`, and
@@ -49,6 +50,9 @@ public struct KeyDeriver: Sendable {
 
         if let sourceRule, let key = Self.sourceRuleKey(sourceRule, request: request, json: json) {
             return single(.sourceRule, key)
+        }
+        if let items = sourceRule?.profile?.batchItems(json, originalBody: request.body) {
+            return Derivation(rule: .profile, items: items, isBatch: items.count > 1, ttl: sourceRule?.ttl)
         }
         // A form body is decoded only for a profile that reads form fields (Twilio's).
         let form = sourceRule?.profile?.readsForm == true && FormBody.isForm(contentType: request.contentType) ? FormBody(request.body) : nil

@@ -19,6 +19,9 @@ public struct SenderProfile: Sendable, Equatable {
     /// Ways to read the sender's event id, best first; the first whose parts are all present gives
     /// `<name>:<part>:<part>...`. Empty when the built-in rules already key this sender.
     public let keyAlternatives: [[KeyPart]]
+    /// For a sender that posts a JSON array of events (SendGrid): the pointer of each event's id.
+    /// Such a body is split into one message per event (``batchItems(_:originalBody:)``).
+    public let batchKey: JSONPointer?
     /// The signature check used when the source's `auth` gives a secret and no `type`.
     public let authKind: AuthRule.Kind?
     /// The header `authKind` reads, when not that kind's default.
@@ -33,6 +36,7 @@ public struct SenderProfile: Sendable, Equatable {
     init(
         name: String,
         key: [[KeyPart]] = [],
+        batch: JSONPointer? = nil,
         auth: AuthRule.Kind? = nil,
         authHeader: String? = nil,
         ttl: Int? = nil,
@@ -41,6 +45,7 @@ public struct SenderProfile: Sendable, Equatable {
     ) {
         self.name = name
         self.keyAlternatives = key
+        self.batchKey = batch
         self.authKind = auth
         self.authHeader = authHeader
         self.defaultTTL = ttl
@@ -155,5 +160,9 @@ extension SenderProfile {
                 [.pointer(JSONPointer("/session")!), .pointer(JSONPointer("/event")!), .pointer(JSONPointer("/payload/id")!)],
             ],
             auth: .waha, ttl: day),
+        // SendGrid posts events in batches and retries a failed batch for up to 24 hours; a retried
+        // event keeps its `sg_event_id` but may arrive in a batch of other events, so each event is
+        // its own message.
+        SenderProfile(name: "sendgrid", batch: JSONPointer("/sg_event_id")!, ttl: 2 * day),
     ]
 }
