@@ -44,7 +44,8 @@ struct SourcesConfigTests {
                 ignore: [try #require(JSONPointer("/date_time")), try #require(JSONPointer("/data/messageTimestamp"))],
                 ttl: 3600,
                 auth: AuthRule(kind: .token, header: "X-Webhook-Token", secret: Secret("evo-token-value")),
-                rateLimit: RateLimitRule(rate: 100, perSeconds: 1, burst: 20)
+                rateLimit: RateLimitRule(rate: 100, perSeconds: 1, burst: 20),
+                profile: SenderProfile.named("evolution")
             ),
             "github": SourceRule(
                 ttl: 259_200, auth: AuthRule(kind: .github, secret: Secret("gh-secret")), profile: SenderProfile.named("github")),
@@ -132,7 +133,7 @@ struct SourcesConfigTests {
     @Test func unknownField() {
         #expect(
             Self.error("sources:\n  evo:\n    keys: [\"/id\"]\n")
-                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: profile, key, ignore, ttl, auth, rate_limit, verify_token_env, public_url)"#
+                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: profile, key, ignore, ttl, auth, rate_limit, verify_token_env, public_url, drop_apikey)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret: s, scheme: bearer }\n")

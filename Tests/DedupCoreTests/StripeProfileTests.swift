@@ -110,7 +110,7 @@ struct StripeProfileTests {
         #expect(sources.rule(for: "payments")?.auth?.kind == .token)
         #expect(throws: ConfigError.self) { try SourcesConfig.parse("sources:\n  shop:\n    auth: { secret: x }\n", environment: [:]) }
         let unknown = #expect(throws: ConfigError.self) { try SourcesConfig.parse("sources:\n  a:\n    profile: stripes\n", environment: [:]) }
-        #expect(unknown?.message.contains("profile must be one of: stripe") == true)
+        #expect(unknown?.message.contains("profile must be one of: evolution, stripe, slack") == true)
         let token = #expect(throws: ConfigError.self) {
             try SourcesConfig.parse("sources:\n  stripe:\n    verify_token_env: T\n", environment: ["T": "x"])
         }

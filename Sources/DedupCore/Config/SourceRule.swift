@@ -15,6 +15,9 @@ public struct SourceRule: Sendable, Equatable {
     public var profile: SenderProfile?
     /// Meta's subscribe handshake token (`verify_token_env`), resolved at load time.
     public var verifyToken: Secret?
+    /// Top-level body members removed before the body is stored and forwarded: Evolution's
+    /// `apikey` (`drop_apikey: true`), the instance's API key, which the downstream has no use for.
+    public var redactedFields: [String] = []
 
     public init(
         keyParts: [KeyPart] = [],

@@ -9,7 +9,7 @@ struct SourcesConfigParser {
     let environment: [String: String]
     let baseDirectory: String?
 
-    private static let sourceFields = ["profile", "key", "ignore", "ttl", "auth", "rate_limit", "verify_token_env", "public_url"]
+    private static let sourceFields = ["profile", "key", "ignore", "ttl", "auth", "rate_limit", "verify_token_env", "public_url", "drop_apikey"]
     private static let authFields = ["type", "header", "secret", "secret_env", "secret_file"]
     private static let rateLimitFields = ["rate", "per_seconds", "burst"]
 
@@ -65,6 +65,10 @@ struct SourcesConfigParser {
             switch field {
             case "profile":
                 continue
+            case "drop_apikey":
+                guard profile?.name == "evolution" else { throw fail(name, "drop_apikey is only used by the evolution profile") }
+                guard case .bool(let drop) = value else { throw fail(name, "drop_apikey must be true or false, got \(value.kindName)") }
+                rule.redactedFields = drop ? ["apikey"] : []
             case "public_url":
                 guard case .string(let url) = value, url.hasPrefix("https://") || url.hasPrefix("http://") else {
                     throw fail(name, "public_url must be an http:// or https:// URL")

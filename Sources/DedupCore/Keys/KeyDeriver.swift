@@ -40,11 +40,12 @@ public struct KeyDeriver: Sendable {
         // Parsed even when a header will give the key: a body that claims JSON but is not must be
         // answered 400 whatever keys it, and the Evolution entry point is wanted for metrics.
         let json: JSONValue? = JSONBody.isJSON(contentType: request.contentType, body: request.body) ? try JSONBody.parse(request.body) : nil
-        let object = json?.objectValue
+        let object = json?.objectValue.map { sourceRule?.profile?.fillingHeaderFields($0, from: request.headers) ?? $0 }
         let evolution = object.flatMap(EvolutionPayload.init)
+        let storedBody = sourceRule.flatMap { rule in object.flatMap { rule.redacting($0) } } ?? request.body
 
         func single(_ rule: KeyRule, _ key: String) -> Derivation {
-            let item = DerivedItem(key: key, body: request.body, entryPoint: evolution?.entryPoint)
+            let item = DerivedItem(key: key, body: storedBody, entryPoint: evolution?.entryPoint)
             return Derivation(rule: rule, items: [item], isBatch: false, ttl: sourceRule?.ttl)
         }
 

@@ -22,6 +22,10 @@ public struct SenderProfile: Sendable, Equatable {
     /// For a sender that posts a JSON array of events (SendGrid): the pointer of each event's id.
     /// Such a body is split into one message per event (``batchItems(_:originalBody:)``).
     public let batchKey: JSONPointer?
+    /// Top-level body fields the sender may send as headers instead: a field missing from the body
+    /// is read from its header for keying (Evolution API 2.4: `instance` in `X-Instance-ID`,
+    /// `event` in `X-Event-Type`). The stored body is not changed.
+    public let headerFields: [HeaderField]
     /// The signature check used when the source's `auth` gives a secret and no `type`.
     public let authKind: AuthRule.Kind?
     /// The header `authKind` reads, when not that kind's default.
@@ -37,6 +41,7 @@ public struct SenderProfile: Sendable, Equatable {
         name: String,
         key: [[KeyPart]] = [],
         batch: JSONPointer? = nil,
+        headerFields: [HeaderField] = [],
         auth: AuthRule.Kind? = nil,
         authHeader: String? = nil,
         ttl: Int? = nil,
@@ -46,11 +51,17 @@ public struct SenderProfile: Sendable, Equatable {
         self.name = name
         self.keyAlternatives = key
         self.batchKey = batch
+        self.headerFields = headerFields
         self.authKind = auth
         self.authHeader = authHeader
         self.defaultTTL = ttl
         self.handshake = handshake
         self.retryHeader = retryHeader
+    }
+
+    public struct HeaderField: Sendable, Equatable {
+        public let field: String
+        public let header: String
     }
 
     /// The profile called `name`, if there is one.
@@ -88,6 +99,14 @@ extension SenderProfile {
 
     /// Every profile, in the order the docs list them.
     public static let all: [SenderProfile] = [
+        // Evolution API retries a failed webhook (10 attempts from 5 s, doubling to at most 300 s, so
+        // about 20 minutes) but not after 400/401/403/404/422; WhatsApp itself re-sends messages
+        // hours apart. The built-in Evolution rule keys both; the window stays WD_DEDUP_TTL, which
+        // is sized for them.
+        SenderProfile(
+            name: "evolution",
+            headerFields: [HeaderField(field: "instance", header: "X-Instance-ID"), HeaderField(field: "event", header: "X-Event-Type")],
+            auth: .token),
         // Stripe retries a failed event for up to 3 days (live mode); its `id` (evt_...) is the same
         // in every attempt, while `Stripe-Signature`'s `t=` changes.
         SenderProfile(name: "stripe", key: [[.pointer(JSONPointer("/id")!)]], auth: .stripe, ttl: 3 * day),
