@@ -179,6 +179,19 @@ extension SenderProfile {
                 [.pointer(JSONPointer("/session")!), .pointer(JSONPointer("/event")!), .pointer(JSONPointer("/payload/id")!)],
             ],
             auth: .waha, ttl: day),
+        // Z-API documents no retry schedule. A message's `messageId` is shared by its callbacks of
+        // different types (received, sent by me), so the type joins it; a status callback names its
+        // messages in `ids` with one `status`.
+        SenderProfile(
+            name: "zapi",
+            key: [
+                [.pointer(JSONPointer("/instanceId")!), .pointer(JSONPointer("/type")!), .pointer(JSONPointer("/messageId")!)],
+                [
+                    .pointer(JSONPointer("/instanceId")!), .pointer(JSONPointer("/type")!), .pointer(JSONPointer("/status")!),
+                    .pointer(JSONPointer("/ids")!),
+                ],
+            ],
+            auth: .token),
         // SendGrid posts events in batches and retries a failed batch for up to 24 hours; a retried
         // event keeps its `sg_event_id` but may arrive in a batch of other events, so each event is
         // its own message.
