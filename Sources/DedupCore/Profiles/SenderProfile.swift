@@ -97,7 +97,8 @@ public struct SenderProfile: Sendable, Equatable {
 extension SenderProfile {
     static let day = 86_400
 
-    /// Every profile, in the order the docs list them.
+    /// Every profile. Each comment says why its key is stable across the sender's retries and how
+    /// long those last (docs/reference.md, "Sender profiles", has the sources).
     public static let all: [SenderProfile] = [
         // Evolution API retries a failed webhook (10 attempts from 5 s, doubling to at most 300 s, so
         // about 20 minutes) but not after 400/401/403/404/422; WhatsApp itself re-sends messages
