@@ -10,10 +10,11 @@ import Foundation
 ///           X-GitHub-Delivery, several, a huge or odd one, Stripe-Signature, svix-*, Slack's,
 ///           Twilio's, Shopify's), their values cut from the input;
 ///   byte 2: the source and its rule from a fixed set of sources files (pointers, `header:` parts,
-///           `ignore`, a rule whose pointers all miss, the twilio, stripe and telegram profiles),
+///           `ignore`, a rule whose pointers all miss, the twilio, stripe, telegram, sendgrid and
+///           evolution (`drop_apikey`) profiles),
 ///           or the tail of the input parsed as a sources file itself;
 ///   byte 3: an auth rule to check (token, Meta, GitHub, Standard Webhooks, Stripe, Slack,
-///           Shopify, Twilio) with fuzzed headers.
+///           Shopify, Twilio, WAHA, Mercado Pago) with fuzzed headers.
 /// Every input is also decoded as a form body and its header value parsed as a `Stripe-Signature`,
 /// the two parsers the sender profiles added.
 /// A seed that starts with `{` or `[` is used whole as a JSON body with application/json, so the
@@ -54,6 +55,8 @@ enum KeyDerivationFuzzer {
         #"{"sources":{"fuzz":{"profile":"twilio"}}}"#,
         #"{"sources":{"fuzz":{"profile":"stripe"}}}"#,
         #"{"sources":{"fuzz":{"profile":"telegram"}}}"#,
+        #"{"sources":{"fuzz":{"profile":"sendgrid"}}}"#,
+        #"{"sources":{"fuzz":{"profile":"evolution","drop_apikey":true}}}"#,
     ]
 
     static let parsedSources: [SourcesConfig] = sourcesFiles.map { (try? SourcesConfig.parse($0, environment: [:])) ?? SourcesConfig() }
@@ -68,6 +71,8 @@ enum KeyDerivationFuzzer {
         try? AuthRule(kind: .slack, configuredSecret: "slack-secret"),
         try? AuthRule(kind: .shopify, configuredSecret: "shop-secret"),
         AuthRule(kind: .twilio, secret: Secret("12345"), publicURL: "https://hooks.example.com:8443/webhook/fuzz?x=1"),
+        try? AuthRule(kind: .waha, configuredSecret: "waha-key"),
+        try? AuthRule(kind: .mercadopago, configuredSecret: "mp-secret"),
     ]
 
     static func run(_ input: Data) {
@@ -119,7 +124,8 @@ enum KeyDerivationFuzzer {
             }
         }
         if let auth {
-            _ = AuthVerifier().verify(rule: auth, headers: headers, body: body, now: Date(timeIntervalSince1970: 1_700_000_100))
+            let query = [(name: "data.id", value: String(decoding: body.prefix(16), as: UTF8.self))]
+            _ = AuthVerifier().verify(rule: auth, headers: headers, body: body, query: query, now: Date(timeIntervalSince1970: 1_700_000_100))
         }
         let form = FormBody(body)
         precondition(form.fields.count <= body.count, "more form fields than bytes")

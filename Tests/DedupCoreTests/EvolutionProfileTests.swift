@@ -37,6 +37,8 @@ struct EvolutionProfileTests {
         let original = try #require(JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(stored["apikey"] == nil)
         #expect(Set(stored.keys) == Set(original.keys).subtracting(["apikey"]))
+        let json = try SourcesConfig.parse(#"{"sources":{"fuzz":{"profile":"evolution","drop_apikey":true}}}"#, environment: [:])
+        #expect(json.rule(for: "fuzz")?.redactedFields == ["apikey"])
         #expect(throws: ConfigError.self) { try SourcesConfig.parse("sources:\n  stripe:\n    drop_apikey: true\n", environment: [:]) }
         #expect(throws: ConfigError.self) { try SourcesConfig.parse("sources:\n  evolution:\n    drop_apikey: yes please\n", environment: [:]) }
     }
