@@ -6,12 +6,17 @@ import Foundation
 /// The first bytes of an input choose the request around the body, the rest is the body:
 ///   byte 0: content type (application/json, none, text/plain, a `+json` type, form, blank, JSON with
 ///           parameters);
-///   byte 1: delivery-id headers (none, Idempotency-Key, webhook-id, X-GitHub-Delivery, several,
-///           a huge or odd one), their values cut from the input;
+///   byte 1: delivery-id and signature headers (none, Idempotency-Key, webhook-id,
+///           X-GitHub-Delivery, several, a huge or odd one, Stripe-Signature, svix-*, Slack's,
+///           Twilio's, Shopify's), their values cut from the input;
 ///   byte 2: the source and its rule from a fixed set of sources files (pointers, `header:` parts,
-///           `ignore`, a rule whose pointers all miss), or the tail of the input parsed as a sources
-///           file itself;
-///   byte 3: an auth rule to check (token, Meta, GitHub, Standard Webhooks) with fuzzed headers.
+///           `ignore`, a rule whose pointers all miss, the twilio, stripe, telegram, sendgrid and
+///           evolution (`drop_apikey`) profiles),
+///           or the tail of the input parsed as a sources file itself;
+///   byte 3: an auth rule to check (token, Meta, GitHub, Standard Webhooks, Stripe, Slack,
+///           Shopify, Twilio, WAHA, Mercado Pago) with fuzzed headers.
+/// Every input is also decoded as a form body and its header value parsed as a `Stripe-Signature`,
+/// the two parsers the sender profiles added.
 /// A seed that starts with `{` or `[` is used whole as a JSON body with application/json, so the
 /// corpus seeded from the sample bodies in examples/ reaches the Evolution and Meta rules at once.
 ///
@@ -47,6 +52,11 @@ enum KeyDerivationFuzzer {
         #"{"sources":{"fuzz":{"key":["/entry/0/id","/",""],"ignore":["/x"]}}}"#,
         #"{"sources":{"fuzz":{"key":["/missing/pointer"]}}}"#,
         #"{"sources":{"fuzz":{"key":["header:Idempotency-Key","/data/key/fromMe"]}}}"#,
+        #"{"sources":{"fuzz":{"profile":"twilio"}}}"#,
+        #"{"sources":{"fuzz":{"profile":"stripe"}}}"#,
+        #"{"sources":{"fuzz":{"profile":"telegram"}}}"#,
+        #"{"sources":{"fuzz":{"profile":"sendgrid"}}}"#,
+        #"{"sources":{"fuzz":{"profile":"evolution","drop_apikey":true}}}"#,
     ]
 
     static let parsedSources: [SourcesConfig] = sourcesFiles.map { (try? SourcesConfig.parse($0, environment: [:])) ?? SourcesConfig() }
@@ -57,6 +67,12 @@ enum KeyDerivationFuzzer {
         try? AuthRule(kind: .meta, configuredSecret: "app-secret"),
         try? AuthRule(kind: .github, configuredSecret: "gh-secret"),
         try? AuthRule(kind: .standardWebhooks, configuredSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        try? AuthRule(kind: .stripe, configuredSecret: "whsec_test"),
+        try? AuthRule(kind: .slack, configuredSecret: "slack-secret"),
+        try? AuthRule(kind: .shopify, configuredSecret: "shop-secret"),
+        AuthRule(kind: .twilio, secret: Secret("12345"), publicURL: "https://hooks.example.com:8443/webhook/fuzz?x=1"),
+        try? AuthRule(kind: .waha, configuredSecret: "waha-key"),
+        try? AuthRule(kind: .mercadopago, configuredSecret: "mp-secret"),
     ]
 
     static func run(_ input: Data) {
@@ -70,13 +86,19 @@ enum KeyDerivationFuzzer {
             contentType = contentTypes[Int(bytes[0]) % contentTypes.count]
             let rest = Data(bytes[4...])
             let value = String(decoding: rest.prefix(Int(bytes[1] >> 3)), as: UTF8.self)
-            switch bytes[1] % 8 {
+            switch bytes[1] % 12 {
             case 1: headers = [("Idempotency-Key", value)]
             case 2: headers = [("webhook-id", value), ("webhook-timestamp", "1700000000"), ("webhook-signature", "v1," + value)]
             case 3: headers = [("X-GitHub-Delivery", value), ("X-Hub-Signature-256", "sha256=" + value)]
             case 4: headers = [("idempotency-key", ""), ("IDEMPOTENCY-KEY", value), ("X-Request-Id", value)]
             case 5: headers = [("Idempotency-Key", String(repeating: value.isEmpty ? "k" : value, count: 64))]
             case 6: headers = [("X-Webhook-Token", value), ("Authorization", "Bearer " + value)]
+            case 7: headers = [("Stripe-Signature", value)]
+            case 8: headers = [("svix-id", value), ("svix-timestamp", "1700000000"), ("svix-signature", value)]
+            case 9: headers = [("X-Slack-Request-Timestamp", "1700000000"), ("X-Slack-Signature", "v0=" + value), ("X-Slack-Retry-Num", value)]
+            case 10:
+                headers = [("X-Twilio-Signature", value), ("X-Twilio-Webhooks-Signature-Settings", value), ("I-Twilio-Idempotency-Token", value)]
+            case 11: headers = [("X-Shopify-Hmac-Sha256", value), ("X-Shopify-Event-Id", value)]
             default: break
             }
             let choice = Int(bytes[2]) % (sourcesFiles.count + 1)
@@ -102,7 +124,13 @@ enum KeyDerivationFuzzer {
             }
         }
         if let auth {
-            _ = AuthVerifier().verify(rule: auth, headers: headers, body: body, now: Date(timeIntervalSince1970: 1_700_000_100))
+            let query = [(name: "data.id", value: String(decoding: body.prefix(16), as: UTF8.self))]
+            _ = AuthVerifier().verify(rule: auth, headers: headers, body: body, query: query, now: Date(timeIntervalSince1970: 1_700_000_100))
+        }
+        let form = FormBody(body)
+        precondition(form.fields.count <= body.count, "more form fields than bytes")
+        if let value = headers.first?.value, let stripe = TimestampedSignatureHeader(value) {
+            precondition(!stripe.signatures.isEmpty && Int64(stripe.timestamp) != nil, "a Stripe-Signature parsed without t or v1")
         }
     }
 }

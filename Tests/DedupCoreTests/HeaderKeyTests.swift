@@ -11,11 +11,12 @@ struct HeaderKeyTests {
         ("idempotency-key", "abc-123", "idem:abc-123"),
         ("webhook-id", "msg_2Lp", "webhook-id:msg_2Lp"),
         ("Webhook-Id", "msg_2Lp", "webhook-id:msg_2Lp"),
+        ("svix-id", "msg_2Lp", "webhook-id:msg_2Lp"),
         ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958", "github:72d3162e-cc78-11e3-81ab-4c9367dc0958"),
         ("x-github-delivery", "72d3162e", "github:72d3162e"),
     ])
     func eachHeaderAnyCase(name: String, value: String, expected: String) throws {
-        let derivation = try derive(Self.body, source: "stripe", headers: [(name, value)])
+        let derivation = try derive(Self.body, source: "payments", headers: [(name, value)])
         #expect(derivation.rule == .header)
         #expect(try key(derivation) == expected)
     }

@@ -44,10 +44,13 @@ struct SourcesConfigTests {
                 ignore: [try #require(JSONPointer("/date_time")), try #require(JSONPointer("/data/messageTimestamp"))],
                 ttl: 3600,
                 auth: AuthRule(kind: .token, header: "X-Webhook-Token", secret: Secret("evo-token-value")),
-                rateLimit: RateLimitRule(rate: 100, perSeconds: 1, burst: 20)
+                rateLimit: RateLimitRule(rate: 100, perSeconds: 1, burst: 20),
+                profile: SenderProfile.named("evolution")
             ),
-            "github": SourceRule(auth: AuthRule(kind: .github, secret: Secret("gh-secret"))),
-            "stripe": SourceRule(ttl: 600),
+            "github": SourceRule(
+                ttl: 259_200, auth: AuthRule(kind: .github, secret: Secret("gh-secret")), profile: SenderProfile.named("github")),
+            // Named after a profile, so it has that profile; its own ttl wins over the profile's.
+            "stripe": SourceRule(ttl: 600, profile: SenderProfile.named("stripe")),
         ])
     }
 
@@ -130,7 +133,7 @@ struct SourcesConfigTests {
     @Test func unknownField() {
         #expect(
             Self.error("sources:\n  evo:\n    keys: [\"/id\"]\n")
-                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: key, ignore, ttl, auth, rate_limit)"#
+                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: profile, key, ignore, ttl, auth, rate_limit, verify_token_env, public_url, drop_apikey)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret: s, scheme: bearer }\n")
@@ -160,7 +163,7 @@ struct SourcesConfigTests {
     @Test func badAuth() {
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: hmac, secret: s }\n")
-                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks)"#
+                == #"sources file /x.yaml: source "evo": auth.type "hmac" is not supported (expected one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio, square, mercadopago, waha)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_env: EVO_TOKEN }\n")
@@ -176,7 +179,7 @@ struct SourcesConfigTests {
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { secret: a }\n")
-                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks)"#
+                == #"sources file /x.yaml: source "evo": auth.type is required (one of: token, meta, github, standard-webhooks, stripe, slack, shopify, twilio, square, mercadopago, waha)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret_file: /nonexistent/token }\n")

@@ -65,13 +65,14 @@ enum ReceiverTest {
         try Data(contentsOf: fixturesDirectory.appendingPathComponent(name))
     }
 
-    /// The repository's `examples/` folder (beside `Tests/`), found from this file's path: tests run
-    /// from the checkout they were built from, so no setting is needed.
-    static let fixturesDirectory = URL(fileURLWithPath: #filePath)
+    /// The checkout the tests were built from, found from this file's path, so no setting is needed.
+    static let repositoryDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // ReceiverTests
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
-        .appendingPathComponent("examples", isDirectory: true)
+
+    /// The repository's `examples/` folder (beside `Tests/`).
+    static let fixturesDirectory = repositoryDirectory.appendingPathComponent("examples", isDirectory: true)
 
     static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 }

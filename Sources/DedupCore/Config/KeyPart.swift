@@ -4,4 +4,10 @@ public enum KeyPart: Sendable, Equatable {
     case pointer(JSONPointer)
     /// Written `header:NAME`; matched case-insensitively.
     case header(String)
+    /// The path after the source (`/webhook/telegram/BOT` gives `BOT`). Used by sender profiles
+    /// whose URL names an account the body does not (a Telegram bot), so two accounts' ids never
+    /// meet; the sources file has no syntax for it.
+    case path
+    /// A field of a form-encoded body (Twilio's `MessageSid`). The sources file has no syntax for it.
+    case formField(String)
 }

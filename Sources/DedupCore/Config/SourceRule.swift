@@ -11,18 +11,35 @@ public struct SourceRule: Sendable, Equatable {
     public var ttl: Int?
     public var auth: AuthRule?
     public var rateLimit: RateLimitRule?
+    /// The sender's profile: its key rule (after `key`/`ignore`), and the handshake to answer.
+    public var profile: SenderProfile?
+    /// Meta's subscribe handshake token (`verify_token_env`), resolved at load time.
+    public var verifyToken: Secret?
+    /// Top-level body members removed before the body is stored and forwarded: Evolution's
+    /// `apikey` (`drop_apikey: true`), the instance's API key, which the downstream has no use for.
+    public var redactedFields: [String] = []
 
     public init(
         keyParts: [KeyPart] = [],
         ignore: [JSONPointer] = [],
         ttl: Int? = nil,
         auth: AuthRule? = nil,
-        rateLimit: RateLimitRule? = nil
+        rateLimit: RateLimitRule? = nil,
+        profile: SenderProfile? = nil,
+        verifyToken: Secret? = nil
     ) {
         self.keyParts = keyParts
         self.ignore = ignore
         self.ttl = ttl
         self.auth = auth
         self.rateLimit = rateLimit
+        self.profile = profile
+        self.verifyToken = verifyToken
+    }
+
+    /// The rule of a source that the sources file does not list but that is named after a profile:
+    /// the profile's key rule and window, no auth (there is no secret to check with).
+    public init(profile: SenderProfile) {
+        self.init(ttl: profile.defaultTTL, profile: profile)
     }
 }

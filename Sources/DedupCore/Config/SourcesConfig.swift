@@ -27,8 +27,10 @@ public struct SourcesConfig: Sendable, Equatable {
         self.sources = sources
     }
 
+    /// The source's rule; a source the file does not list but that is named after a sender profile
+    /// (`/webhook/stripe`) gets that profile's defaults.
     public func rule(for source: String) -> SourceRule? {
-        sources[source]
+        sources[source] ?? SenderProfile.named(source).map(SourceRule.init(profile:))
     }
 
     /// Reads and parses the file at `path`. The format follows the extension (`.json`, `.yaml`,

@@ -9,7 +9,7 @@ struct SourcesConfigParser {
     let environment: [String: String]
     let baseDirectory: String?
 
-    private static let sourceFields = ["key", "ignore", "ttl", "auth", "rate_limit"]
+    private static let sourceFields = ["profile", "key", "ignore", "ttl", "auth", "rate_limit", "verify_token_env", "public_url", "drop_apikey"]
     private static let authFields = ["type", "header", "secret", "secret_env", "secret_file"]
     private static let rateLimitFields = ["rate", "per_seconds", "burst"]
 
@@ -51,15 +51,34 @@ struct SourcesConfigParser {
         guard SourceName.isValid(name) else {
             throw ConfigError("\(origin): source name \"\(name)\" is not valid (1-64 of A-Za-z0-9._-, as in /webhook/{source})")
         }
-        var rule = SourceRule()
         let fields: [(key: String, value: ConfigValue)]
         switch body {
-        case .null: return rule
+        case .null: fields = []
         case .map(let pairs): fields = pairs
         default: throw fail(name, "expected a mapping of rule fields, got \(body.kindName)")
         }
+        // The profile first: it supplies defaults (window, auth type) the other fields refine.
+        let profile = try parseProfile(name, fields.first { $0.key == "profile" }?.value)
+        var rule = profile.map(SourceRule.init(profile:)) ?? SourceRule()
+        var publicURL: String?
         for (field, value) in fields {
             switch field {
+            case "profile":
+                continue
+            case "drop_apikey":
+                guard profile?.name == "evolution" else { throw fail(name, "drop_apikey is only used by the evolution profile") }
+                guard case .bool(let drop) = value else { throw fail(name, "drop_apikey must be true or false, got \(value.kindName)") }
+                rule.redactedFields = drop ? ["apikey"] : []
+            case "public_url":
+                guard case .string(let url) = value, url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                    throw fail(name, "public_url must be an http:// or https:// URL")
+                }
+                publicURL = url
+            case "verify_token_env":
+                guard profile?.handshake == .metaSubscribe else {
+                    throw fail(name, "verify_token_env is only used by the meta profile (its GET subscribe handshake)")
+                }
+                rule.verifyToken = Secret(try environmentValue(name, "verify_token_env", value))
             case "key":
                 rule.keyParts = try strings(name, "key", value).map { (label, text) throws(ConfigError) in
                     try keyPart(name, label, text)
@@ -71,12 +90,22 @@ struct SourcesConfigParser {
             case "ttl":
                 rule.ttl = try positiveInt(name, "ttl", value)
             case "auth":
-                rule.auth = try parseAuth(name, value)
+                rule.auth = try parseAuth(name, value, profile: profile)
             case "rate_limit":
                 rule.rateLimit = try parseRateLimit(name, value)
             default:
                 throw fail(name, "unknown field \"\(field)\" (expected one of: \(Self.sourceFields.joined(separator: ", ")))")
             }
+        }
+        // Twilio and Square sign the URL they call, which the receiver cannot see behind a rewriting
+        // proxy.
+        if let kind = rule.auth?.kind, kind == .twilio || kind == .square {
+            guard let publicURL else {
+                throw fail(name, "public_url is required by the \(kind.rawValue) signature check (the URL \(kind.rawValue) calls)")
+            }
+            rule.auth?.publicURL = publicURL
+        } else if publicURL != nil {
+            throw fail(name, "public_url is only used by the twilio and square signature checks")
         }
         return rule
     }
@@ -148,17 +177,36 @@ struct SourcesConfigParser {
         return result
     }
 
-    private func parseAuth(_ source: String, _ value: ConfigValue) throws(ConfigError) -> AuthRule {
+    /// A `profile:` names one of ``SenderProfile/all``; without it a source named after a profile
+    /// gets that one.
+    private func parseProfile(_ source: String, _ value: ConfigValue?) throws(ConfigError) -> SenderProfile? {
+        guard let value else { return SenderProfile.named(source) }
+        let names = SenderProfile.all.map(\.name).joined(separator: ", ")
+        guard case .string(let text) = value, let profile = SenderProfile.named(text) else {
+            throw fail(source, "profile must be one of: \(names)")
+        }
+        return profile
+    }
+
+    private func parseAuth(_ source: String, _ value: ConfigValue, profile: SenderProfile?) throws(ConfigError) -> AuthRule {
         let fields = try mapping(source, "auth", value, allowed: Self.authFields)
         let kinds = AuthRule.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let typeValue = fields["type"] else { throw fail(source, "auth.type is required (one of: \(kinds))") }
-        guard case .string(let typeName) = typeValue else {
-            throw fail(source, "auth.type must be a string (one of: \(kinds)), got \(typeValue.kindName)")
-        }
-        guard let kind = AuthRule.Kind(rawValue: typeName) else {
-            throw fail(source, "auth.type \"\(typeName)\" is not supported (expected one of: \(kinds))")
-        }
         var header: String?
+        let kind: AuthRule.Kind
+        if let typeValue = fields["type"] {
+            guard case .string(let typeName) = typeValue else {
+                throw fail(source, "auth.type must be a string (one of: \(kinds)), got \(typeValue.kindName)")
+            }
+            guard let named = AuthRule.Kind(rawValue: typeName) else {
+                throw fail(source, "auth.type \"\(typeName)\" is not supported (expected one of: \(kinds))")
+            }
+            kind = named
+        } else if let profile, let profileKind = profile.authKind {
+            kind = profileKind
+            header = profile.authHeader
+        } else {
+            throw fail(source, "auth.type is required (one of: \(kinds))")
+        }
         if let headerValue = fields["header"] {
             guard kind != .standardWebhooks else {
                 throw fail(source, "auth.header is not used by standard-webhooks (it reads webhook-id, webhook-timestamp, webhook-signature)")
@@ -188,9 +236,7 @@ struct SourcesConfigParser {
         }
         switch field {
         case "secret_env":
-            guard let secret = environment[text] else { throw fail(source, "auth.secret_env \"\(text)\" is not set") }
-            guard !secret.isEmpty else { throw fail(source, "auth.secret_env \"\(text)\" is empty") }
-            return (secret, "secret_env \"\(text)\"")
+            return (try environmentValue(source, "auth.secret_env", value), "secret_env \"\(text)\"")
         case "secret_file":
             let path = (text.hasPrefix("/") || baseDirectory == nil || baseDirectory == "") ? text : "\(baseDirectory!)/\(text)"
             let contents: String
@@ -207,6 +253,14 @@ struct SourcesConfigParser {
         default:
             return (text, "secret")
         }
+    }
+
+    /// The value of the environment variable a `*_env` field names; unset or empty stops start-up.
+    private func environmentValue(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> String {
+        guard case .string(let name) = value else { throw fail(source, "\(field) must be a string, got \(value.kindName)") }
+        guard let secret = environment[name] else { throw fail(source, "\(field) \"\(name)\" is not set") }
+        guard !secret.isEmpty else { throw fail(source, "\(field) \"\(name)\" is empty") }
+        return secret
     }
 
     private func parseRateLimit(_ source: String, _ value: ConfigValue) throws(ConfigError) -> RateLimitRule {

@@ -6,17 +6,12 @@ extension KeyDeriver {
     /// the rule give up, because a key of nothing but `-` would make every such request of the
     /// source one "duplicate". A non-JSON body has no pointer values and cannot be filtered, so
     /// only header parts can key it.
-    static func sourceRuleKey(_ rule: SourceRule, headers: [(name: String, value: String)], json: JSONValue?) -> String? {
+    static func sourceRuleKey(_ rule: SourceRule, request: WebhookRequest, json: JSONValue?) -> String? {
         if !rule.keyParts.isEmpty {
             var values: [String?] = []
             values.reserveCapacity(rule.keyParts.count)
             for part in rule.keyParts {
-                switch part {
-                case .pointer(let pointer):
-                    values.append(json.flatMap { pointer.resolve(in: $0)?.keyText })
-                case .header(let name):
-                    values.append(HeaderLookup.value(name, in: headers))
-                }
+                values.append(part.value(in: request, json: json, form: nil))
             }
             if values.contains(where: { $0 != nil }) {
                 return DedupKey.make(kind: "rule", values: values)

@@ -4,15 +4,18 @@ internal import Crypto
 /// keys", in order:
 ///
 /// 1. the source's rule from the sources file (``KeyRule/sourceRule``);
-/// 2. a delivery-id header (``KeyRule/header``);
-/// 3. the Evolution API shape (``KeyRule/evolution``);
-/// 4. the Meta WhatsApp Cloud API shape, split per item (``KeyRule/meta``);
-/// 5. SHA-256 of the raw body (``KeyRule/rawBody``).
+/// 2. the source's sender profile (``KeyRule/profile``);
+/// 3. a delivery-id header (``KeyRule/header``);
+/// 4. the Evolution API shape (``KeyRule/evolution``);
+/// 5. the Meta WhatsApp Cloud API shape, split per item (``KeyRule/meta``);
+/// 6. SHA-256 of the raw body (``KeyRule/rawBody``).
 ///
 /// Key shapes (values encoded and capped by ``DedupKey``, `-` = missing value):
 /// - `rule:<part>:<part>...` from the source's `key`, or `rule:sha256:<hex>` over the canonical
 ///   body minus the `ignore` pointers;
-/// - `idem:<Idempotency-Key>`, `webhook-id:<webhook-id>`, `github:<X-GitHub-Delivery>`;
+/// - `<profile>:<event id>...` from the sender profile, e.g. `stripe:evt_1`, `slack:Ev01`, one per
+///   event of a SendGrid batch;
+/// - `idem:<Idempotency-Key>`, `webhook-id:<webhook-id or svix-id>`, `github:<X-GitHub-Delivery>`;
 /// - `evo:<instance>:<event>:<id>:<fromMe 1|0>[:stub]` for `messages.upsert`/`send.message`,
 ///   `evo:<instance>:messages.update:<id>:<status>`, and
 ///   `evo:<instance>:<event>:sha256:<hex>` for any other event (canonical body minus `date_time`);
@@ -37,16 +40,25 @@ public struct KeyDeriver: Sendable {
         // Parsed even when a header will give the key: a body that claims JSON but is not must be
         // answered 400 whatever keys it, and the Evolution entry point is wanted for metrics.
         let json: JSONValue? = JSONBody.isJSON(contentType: request.contentType, body: request.body) ? try JSONBody.parse(request.body) : nil
-        let object = json?.objectValue
+        let object = json?.objectValue.map { sourceRule?.profile?.fillingHeaderFields($0, from: request.headers) ?? $0 }
         let evolution = object.flatMap(EvolutionPayload.init)
+        let storedBody = sourceRule.flatMap { rule in object.flatMap { rule.redacting($0) } } ?? request.body
 
         func single(_ rule: KeyRule, _ key: String) -> Derivation {
-            let item = DerivedItem(key: key, body: request.body, entryPoint: evolution?.entryPoint)
+            let item = DerivedItem(key: key, body: storedBody, entryPoint: evolution?.entryPoint)
             return Derivation(rule: rule, items: [item], isBatch: false, ttl: sourceRule?.ttl)
         }
 
-        if let sourceRule, let key = Self.sourceRuleKey(sourceRule, headers: request.headers, json: json) {
+        if let sourceRule, let key = Self.sourceRuleKey(sourceRule, request: request, json: json) {
             return single(.sourceRule, key)
+        }
+        if let items = sourceRule?.profile?.batchItems(json, originalBody: request.body) {
+            return Derivation(rule: .profile, items: items, isBatch: items.count > 1, ttl: sourceRule?.ttl)
+        }
+        // A form body is decoded only for a profile that reads form fields (Twilio's).
+        let form = sourceRule?.profile?.readsForm == true && FormBody.isForm(contentType: request.contentType) ? FormBody(request.body) : nil
+        if let profile = sourceRule?.profile, let key = profile.key(in: request, json: json, form: form) {
+            return single(.profile, key)
         }
         if let key = Self.headerKey(request.headers) {
             return single(.header, key)

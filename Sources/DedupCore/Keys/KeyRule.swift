@@ -4,6 +4,8 @@
 /// `rawBody` keys for a source knows that source deserves a rule in the sources file.
 public enum KeyRule: String, Sendable {
     case sourceRule
+    /// The source's sender profile (``SenderProfile``): `<profile>:<event id>`.
+    case profile
     case header
     case evolution
     case meta

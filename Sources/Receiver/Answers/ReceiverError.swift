@@ -34,6 +34,17 @@ struct ReceiverError: HTTPResponseError, Sendable {
         .init(status: .unauthorized, code: "unauthorized", message: detail, retryAfter: nil)
     }
 
+    static func forbidden(_ detail: String) -> Self {
+        .init(status: .forbidden, code: "forbidden", message: detail, retryAfter: nil)
+    }
+
+    /// A GET to a source whose profile has no GET handshake (only Meta's has one).
+    static func noHandshake(_ source: String) -> Self {
+        .init(
+            status: .methodNotAllowed, code: "method_not_allowed",
+            message: "source \"\(SourceName.forLog(source))\" answers GET only with the meta profile's subscribe handshake", retryAfter: nil)
+    }
+
     static func bodyTooLarge(limit: Int) -> Self {
         .init(status: .contentTooLarge, code: "body_too_large", message: "body exceeds \(limit) bytes", retryAfter: nil)
     }

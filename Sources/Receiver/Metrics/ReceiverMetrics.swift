@@ -57,6 +57,19 @@ final class ReceiverMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts a request that carries the sender's own retry counter (Slack's `X-Slack-Retry-Num`),
+    /// so operators see how often the sender retried and whether each retry was a duplicate. The
+    /// `attempt` label is the counter for 1 to 10, else `other`, so a forged value cannot grow the
+    /// registry.
+    func recordSenderRetry(source: String, attempt: String) {
+        let label = Int(attempt).map { (1...10).contains($0) ? String($0) : "other" } ?? "other"
+        CoreMetrics.Counter(
+            label: "webhook_sender_retries_total",
+            dimensions: [("source", sourceLabel(source)), ("attempt", label)],
+            factory: factory
+        ).increment()
+    }
+
     /// The `source` label of a request's name. Requests name sources before any authentication, so:
     /// a source from the sources file always has its own label, whatever else arrives; an invalid
     /// name (a 70 kB path, say) is `invalid`, one label outside the cap, never the name itself; a

@@ -8,7 +8,8 @@ import NIOFoundationCompat
 import RedisClient
 
 /// `POST /webhook[/{source}[/...]]`: the path of every webhook, top to bottom —
-/// source → body → auth → rate limit → key rules → accept script → answer.
+/// source → body → auth → handshake → rate limit → key rules → accept script → answer; and
+/// `GET /webhook/{source}`, Meta's subscribe handshake.
 struct WebhookController<Context: RequestContext>: Sendable {
     let configuration: ReceiverConfiguration
     let deriver: KeyDeriver
@@ -27,13 +28,25 @@ struct WebhookController<Context: RequestContext>: Sendable {
             let rest = context.parameters.getCatchAll().joined(separator: "/")
             return try await receive(request, context: context, source: context.parameters.get("source") ?? "", path: "/" + rest)
         }
+        router.get("webhook/:source") { request, context in
+            let source = context.parameters.get("source") ?? ""
+            return try await answer(context: context, source: source) { try subscribe(request, source: source) }
+        }
     }
 
-    /// Answers one POST; every outcome is counted, and every rejection logged once with its reason.
+    /// Answers one POST.
     func receive(_ request: Request, context: Context, source: String, path: String) async throws -> Response {
+        try await answer(context: context, source: source) {
+            try await handle(request, context: context, source: source, path: path)
+        }
+    }
+
+    /// Runs one request's handler; every outcome is counted, and every rejection logged once with its
+    /// reason.
+    private func answer(context: Context, source: String, _ handler: () async throws -> (Response, Outcome)) async throws -> Response {
         let start = ContinuousClock.now
         do {
-            let (response, outcome) = try await handle(request, context: context, source: source, path: path)
+            let (response, outcome) = try await handler()
             metrics.record(source: source, outcome: outcome, nanoseconds: Self.nanoseconds(since: start))
             return response
         } catch let error as ReceiverError {
@@ -52,8 +65,17 @@ struct WebhookController<Context: RequestContext>: Sendable {
         guard SourceName.isValid(source) else { throw ReceiverError.invalidSource(source) }
         let webhook = try await readWebhook(request, source: source, path: path)
         let rule = configuration.sources.rule(for: source)
-        if let auth = rule?.auth, !AuthVerifier().verify(rule: auth, headers: webhook.headers, body: webhook.body, now: Date()) {
+        if let auth = rule?.auth, !AuthVerifier().verify(rule: auth, headers: webhook.headers, body: webhook.body, query: webhook.query, now: Date())
+        {
             throw ReceiverError.unauthorized("missing or wrong credentials for source \"\(source)\"")
+        }
+        if rule?.profile?.handshake == .slackURLVerification,
+            let challenge = SlackURLVerification.challenge(contentType: webhook.contentType, body: webhook.body)
+        {
+            return (Self.challengeResponse(challenge, json: true), .handshake)
+        }
+        if let header = rule?.profile?.retryHeader, let attempt = webhook.header(header) {
+            metrics.recordSenderRetry(source: source, attempt: attempt)
         }
         if let limit = rule?.rateLimit {
             let decision: RateLimiter.Decision
@@ -100,6 +122,32 @@ struct WebhookController<Context: RequestContext>: Sendable {
         return (answer.response, outcome)
     }
 
+    /// Meta's `GET ?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C` (``MetaSubscribe``): C as
+    /// text when T is the source's verify token, else 403. Redis is not touched either way.
+    private func subscribe(_ request: Request, source: String) throws -> (Response, Outcome) {
+        guard SourceName.isValid(source) else { throw ReceiverError.invalidSource(source) }
+        let rule = configuration.sources.rule(for: source)
+        guard rule?.profile?.handshake == .metaSubscribe else { throw ReceiverError.noHandshake(source) }
+        let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        guard let challenge = MetaSubscribe.challenge(query: query, verifyToken: rule?.verifyToken) else {
+            throw ReceiverError.forbidden("subscribe handshake for source \"\(source)\" without the right verify token")
+        }
+        return (Self.challengeResponse(challenge, json: false), .handshake)
+    }
+
+    /// A handshake's answer: the challenge as text (Meta), or `{"challenge":C}` (Slack).
+    static func challengeResponse(_ challenge: String, json: Bool) -> Response {
+        guard json else {
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
+        }
+        var body = JSONWriter(capacity: 32 + challenge.utf8.count)
+        body.raw(#"{"challenge":"#)
+        body.string(challenge)
+        body.raw("}")
+        return JSONResponse.make(.ok, json: body)
+    }
+
     /// Reads the body up to the limit: a declared length over it is refused before reading a byte, and
     /// a body that grows past it while arriving (chunked) is cut off there. Both are the same
     /// ``ReceiverError/bodyTooLarge(limit:)``: NIO reports the second as `NIOTooManyBytesError`, which
@@ -123,7 +171,8 @@ struct WebhookController<Context: RequestContext>: Sendable {
             path: path,
             contentType: request.headers[.contentType],
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
-            body: Data(buffer: buffer, byteTransferStrategy: .noCopy)
+            body: Data(buffer: buffer, byteTransferStrategy: .noCopy),
+            query: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
         )
     }
 
