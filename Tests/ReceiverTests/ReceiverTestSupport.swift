@@ -108,7 +108,11 @@ final class OwnRedisServer: @unchecked Sendable {
     private var process: Process?
     private let directory: URL
 
-    init() throws {
+    /// Extra `redis-server` arguments, e.g. `--replicaof HOST PORT`.
+    private let arguments: [String]
+
+    init(arguments: [String] = []) throws {
+        self.arguments = arguments
         port = Int.random(in: 20_000...40_000)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -119,9 +123,10 @@ final class OwnRedisServer: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path,
-        ]
+        process.arguments =
+            [
+                "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path,
+            ] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -133,6 +138,17 @@ final class OwnRedisServer: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw RedisError.connection("own redis-server on \(port) did not start")
+    }
+
+    /// For a replica: waits (bounded) until its link to the primary is up.
+    func waitForReplication() async throws {
+        let probe = try ReceiverTest.redis(url: url, timeout: .milliseconds(500))
+        defer { probe.close() }
+        for _ in 0..<200 {
+            if let info = try? await probe.command("INFO", "replication").string, info.contains("master_link_status:up") { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw RedisError.connection("own redis-server on \(port) did not catch up with its primary")
     }
 
     /// SIGTERM, then waits (bounded) for the port to stop answering.

@@ -65,14 +65,25 @@ final class RedisRequest: @unchecked Sendable {
     /// finished request are dropped.
     func receive(_ value: RESPValue) {
         owed -= 1
-        if !finished {
-            if command != nil {
-                succeedOne(value)
-            } else {
-                replies.append(value)
-                if owed == 0 { succeedMany() }
-            }
+        guard !finished, let resumption else { return }
+        switch resumption {
+        case .one(let continuation):
+            finished = true
+            continuation.resume(returning: .success(value))
+        case .many(let continuation):
+            if let values = gather(value) { continuation.resume(returning: .success(values)) }
+        case .setup(let callback):
+            if let values = gather(value) { callback(.success(values)) }
         }
+    }
+
+    /// Adds a pipeline's reply; all of them once the last has come.
+    private func gather(_ value: RESPValue) -> [RESPValue]? {
+        replies.append(value)
+        guard owed == 0 else { return nil }
+        finished = true
+        defer { replies = [] }
+        return replies
     }
 
     func fail(_ error: RedisError) {
@@ -83,28 +94,6 @@ final class RedisRequest: @unchecked Sendable {
         case .one(let continuation): continuation.resume(returning: .failure(error))
         case .many(let continuation): continuation.resume(returning: .failure(error))
         case .setup(let callback): callback(.failure(error))
-        }
-    }
-
-    private func succeedOne(_ value: RESPValue) {
-        guard let resumption else { return }
-        finished = true
-        switch resumption {
-        case .one(let continuation): continuation.resume(returning: .success(value))
-        case .many(let continuation): continuation.resume(returning: .success([value]))
-        case .setup(let callback): callback(.success([value]))
-        }
-    }
-
-    private func succeedMany() {
-        guard let resumption else { return }
-        finished = true
-        let values = replies
-        replies = []
-        switch resumption {
-        case .one(let continuation): continuation.resume(returning: values.first.map { .success($0) } ?? .failure(.protocol("no reply")))
-        case .many(let continuation): continuation.resume(returning: .success(values))
-        case .setup(let callback): callback(.success(values))
         }
     }
 }
