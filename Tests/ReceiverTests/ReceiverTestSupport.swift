@@ -29,10 +29,12 @@ enum ReceiverTest {
         return configuration
     }
 
-    static func redis(url: String? = redisURL, timeout: Duration = .seconds(2)) throws -> RedisClient {
+    /// `connectTimeout` is generous: the first command of a test waits for the connection, and with
+    /// TLS (scripts/test's TLS stage) dozens of suites handshake at once on a debug build.
+    static func redis(url: String? = redisURL, timeout: Duration = .seconds(2), connectTimeout: Duration = .seconds(5)) throws -> RedisClient {
         var configuration = try RedisConfiguration(url: url ?? "redis://127.0.0.1:6379/0", environment: ProcessInfo.processInfo.environment)
         configuration.commandTimeout = timeout
-        configuration.connectTimeout = .milliseconds(500)
+        configuration.connectTimeout = connectTimeout
         return RedisClient(configuration: configuration)
     }
 
