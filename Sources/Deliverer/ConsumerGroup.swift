@@ -8,23 +8,30 @@ import RedisClient
 /// Everything but the take-over and the acknowledgement acts only on entries still pending at this
 /// consumer (see ``DeliveryScripts``): what another deliverer took over is never taken back.
 ///
-/// Two clients: `redis` is shared and pipelined (acknowledgements, claims, scripts), `reader` is a
-/// connection of its own for the blocking `XREADGROUP`, which would otherwise stall every command
+/// Every command names keys of one shard only, so it runs unchanged on Redis Cluster. `redis` is
+/// shared and pipelined (acknowledgements, claims, scripts); `readers` holds one client per shard for
+/// that shard's blocking `XREADGROUP` (see ``ShardReads``), which would otherwise stall every command
 /// queued behind it.
 struct ConsumerGroup: Sendable {
     /// Most ids one command carries: keeps a reply small and Lua's `unpack` within its limits.
     static let batchLimit = 500
 
     let redis: RedisClient
-    let reader: RedisClient
+    let readers: [RedisClient]
     let keys: RedisKeys
     let shards: Int
     let group: String
     let consumer: String
 
-    init(redis: RedisClient, reader: RedisClient, configuration: DelivererConfiguration) {
+    private let reads: ShardReads
+
+    /// `readers`: one client per shard, each with a single connection whose command timeout outwaits
+    /// `BLOCK`.
+    init(redis: RedisClient, readers: [RedisClient], configuration: DelivererConfiguration) {
+        precondition(readers.count == configuration.shards, "one reader per shard")
         self.redis = redis
-        self.reader = reader
+        self.readers = readers
+        self.reads = ShardReads(shards: configuration.shards)
         self.keys = RedisKeys(prefix: configuration.keyPrefix)
         self.shards = configuration.shards
         self.group = configuration.group
@@ -50,34 +57,64 @@ struct ConsumerGroup: Sendable {
     }
 
     /// Reads entries never delivered to the group, at most `perShard` from each shard's stream
-    /// (so at most `perShard` × shards in all), waiting up to `block` for the first.
+    /// (so at most `perShard` × shards in all), waiting up to `block` for the first. Each shard is
+    /// read by a command of its own on its own connection, and a shard's read still blocking when
+    /// another's brings entries is kept for a later call (see ``ShardReads``).
     /// A missing group (the stream was deleted, or Redis restarted empty) is created again and the
     /// read answers nothing; the next read starts from what the stream holds, which is exactly the
     /// backlog, since delivered entries are deleted.
     func readNew(perShard: Int, block: Duration) async throws(RedisError) -> [ClaimedEntry] {
-        var arguments: [RedisArgument] = [
-            "XREADGROUP", "GROUP", .init(group), .init(consumer), "COUNT", .init(perShard),
-            "BLOCK", .init(Int(block.milliseconds)), "STREAMS",
-        ]
-        for shard in 0..<shards { arguments.append(.init(keys.stream(shard: shard))) }
-        for _ in 0..<shards { arguments.append(">") }
-        let reply = try await reader.send(RedisCommand(arguments))
-        if let message = reply.errorMessage {
-            guard message.hasPrefix("NOGROUP") else { throw .server(message) }
-            try await create()
-            return []
-        }
-        guard let streams = reply.array else { return [] }  // nil: nothing arrived within `block`
+        let group = self
+        return try Self.entries(await reads.next { shard in await group.read(shard: shard, count: perShard, block: block) })
+    }
+
+    /// Waits for the reads still in flight and returns the entries they brought: read, so pending
+    /// at this consumer, but never handed out. At shutdown, for handing them back.
+    func finishReads() async -> [ClaimedEntry] {
+        (try? Self.entries(await reads.finish())) ?? []
+    }
+
+    /// The entries of all `outcomes`; an error only when no read brought any.
+    private static func entries(_ outcomes: [ShardReads.Outcome]) throws(RedisError) -> [ClaimedEntry] {
         var entries: [ClaimedEntry] = []
-        for stream in streams {
-            guard let pair = stream.array, pair.count == 2, let name = pair[0].string, let shard = shard(ofStream: name),
-                let items = pair[1].array
-            else { throw .protocol("unexpected XREADGROUP reply element \(stream)") }
-            for item in items {
-                if let entry = StreamEntry(shard: shard, reply: item) { entries.append(ClaimedEntry(entry: entry, attempt: 1)) }
+        var failure: RedisError?
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let read): entries += read
+            case .failure(let error): failure = failure ?? error
             }
         }
+        if entries.isEmpty, let failure { throw failure }
         return entries
+    }
+
+    private func read(shard: Int, count: Int, block: Duration) async -> ShardReads.Outcome {
+        do throws(RedisError) {
+            let stream = keys.stream(shard: shard)
+            let reply = try await readers[shard].send(
+                RedisCommand(
+                    "XREADGROUP", "GROUP", .init(group), .init(consumer), "COUNT", .init(count), "BLOCK", .init(Int(block.milliseconds)),
+                    "STREAMS", .init(stream), ">"))
+            if let message = reply.errorMessage {
+                guard message.hasPrefix("NOGROUP") else { throw .server(message) }
+                try await create()
+                return .success([])
+            }
+            // nil: nothing arrived within `block`.
+            guard let streams = reply.array else { return .success([]) }
+            var entries: [ClaimedEntry] = []
+            for item in streams {
+                guard let pair = item.array, pair.count == 2, pair[0].string == stream, let items = pair[1].array else {
+                    throw .protocol("unexpected XREADGROUP reply element \(item)")
+                }
+                for item in items {
+                    if let entry = StreamEntry(shard: shard, reply: item) { entries.append(ClaimedEntry(entry: entry, attempt: 1)) }
+                }
+            }
+            return .success(entries)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Claims again those of `ids` still pending at this consumer, counting an attempt for each, with
@@ -183,14 +220,6 @@ struct ConsumerGroup: Sendable {
         var total = 0
         for reply in try await redis.pipeline(commands) { total += try reply.throwingServerError().int ?? 0 }
         return total
-    }
-
-    private func shard(ofStream name: String) -> Int? {
-        if shards == 1 { return name == keys.stream(shard: 0) ? 0 : nil }
-        guard let open = name.lastIndex(of: "{"), let close = name.lastIndex(of: "}"), open < close,
-            let shard = Int(name[name.index(after: open)..<close]), keys.stream(shard: shard) == name
-        else { return nil }
-        return shard
     }
 
     private func claimedEntries(shard: Int, _ reply: RESPValue) throws(RedisError) -> [ClaimedEntry] {

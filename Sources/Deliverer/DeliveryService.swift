@@ -29,12 +29,13 @@ public struct DeliveryService: Service {
         var readerConfiguration = configuration.redis
         readerConfiguration.connections = 1
         readerConfiguration.commandTimeout = configuration.readBlock + .seconds(2)  // the socket must outwait BLOCK
-        let reader = RedisClient(configuration: readerConfiguration, logger: logger)
+        // One per shard: each shard's blocking read has a connection (and, on a cluster, a node) of its own.
+        let readers = (0..<configuration.shards).map { _ in RedisClient(configuration: readerConfiguration, logger: logger) }
         defer {
-            reader.close()
+            for reader in readers { reader.close() }
             redis.close()
         }
-        let group = ConsumerGroup(redis: redis, reader: reader, configuration: configuration)
+        let group = ConsumerGroup(redis: redis, readers: readers, configuration: configuration)
         guard await createGroup(group) else { return }
 
         let downstream: any Downstream
@@ -55,8 +56,26 @@ public struct DeliveryService: Service {
             ])
         var scheduler = DeliveryScheduler(configuration: configuration, group: group, downstream: downstream, logger: logger)
         await scheduler.run()
+        await handBackUnreturnedReads(group)
         await downstream.shutdown()
         logger.info("stopped")
+    }
+
+    /// Entries that reads still in flight at shutdown brought are pending at this consumer but were
+    /// never handed out: they go back to the group as the scheduler's own unfinished entries do,
+    /// claimable by any deliverer at once.
+    private func handBackUnreturnedReads(_ group: ConsumerGroup) async {
+        let entries = await group.finishReads()
+        if entries.isEmpty { return }
+        do {
+            let released = try await group.releaseOwned(
+                entries.map { (ref: $0.entry.ref, attemptsMade: $0.attempt - 1) }, idle: configuration.claimIdle)
+            logger.info("handed entries read during shutdown back to the group", metadata: ["entries": "\(released)"])
+        } catch {
+            logger.warning(
+                "cannot hand entries back; they are taken over after the claim time",
+                metadata: ["entries": "\(entries.count)", "error": "\(error)"])
+        }
     }
 
     /// Creates the consumer group, retrying while Redis is unreachable (a deliverer started before

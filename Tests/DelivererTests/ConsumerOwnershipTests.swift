@@ -26,7 +26,7 @@ struct ConsumerOwnershipTests {
 
     private func group(_ redis: TestRedis, consumer: String) -> ConsumerGroup {
         let configuration = redis.delivererConfiguration(downstream: .standardOutput, consumer: consumer)
-        return ConsumerGroup(redis: redis.client, reader: redis.client, configuration: configuration)
+        return ConsumerGroup(redis: redis.client, readers: [redis.client], configuration: configuration)
     }
 
     @Test("A stalled consumer's touch, retry claim, dead letter and release never act on an entry a peer took over")
