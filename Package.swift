@@ -124,9 +124,17 @@ let package = Package(
             path: "Fuzz/KeyDerivationFuzzer",
             swiftSettings: swiftSettings
         ),
+        // What integration tests share: child processes stopped without blocking, free ports, a
+        // redis-server of a test's own.
+        .target(
+            name: "TestSupport",
+            dependencies: ["RedisClient"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RedisClientTests",
-            dependencies: ["RedisClient"],
+            dependencies: ["RedisClient", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -140,6 +148,7 @@ let package = Package(
                 "Receiver",
                 "RedisClient",
                 "DedupCore",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -152,6 +161,7 @@ let package = Package(
                 "Deliverer",
                 "RedisClient",
                 "DedupCore",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Receiver
 import RedisClient
+import TestSupport
 import Testing
 
 @Suite("Receiver against a real Redis", .enabled(if: ReceiverTest.redisAvailable, ReceiverTest.skipReason))
@@ -240,7 +241,7 @@ struct ReceiverIntegrationTests {
     }
 
     @Test func redisDownGives503ThenRecoversWithoutRestart() async throws {
-        let server = try OwnRedisServer()
+        let server = try RedisServerProcess()
         try await server.start()
         let configuration = ReceiverTest.configuration { $0.redisTimeout = .milliseconds(500) }
         let redis = try ReceiverTest.redis(url: server.url, timeout: .milliseconds(500))
@@ -251,7 +252,7 @@ struct ReceiverIntegrationTests {
             try await client.execute(uri: "/webhook/evo", method: .post, headers: ReceiverTest.jsonHeaders, body: ByteBuffer(bytes: body)) {
                 #expect($0.status == .ok)
             }
-            server.stop()
+            await server.stop()
             let other = Data(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "3A9F2C71D04B8E5A6C11", with: "NEWID0001").utf8)
             try await client.execute(uri: "/webhook/evo", method: .post, headers: ReceiverTest.jsonHeaders, body: ByteBuffer(bytes: other)) {
                 response in
@@ -276,6 +277,6 @@ struct ReceiverIntegrationTests {
             #expect(status == .ok)
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
         }
-        server.stop()
+        await server.stop()
     }
 }

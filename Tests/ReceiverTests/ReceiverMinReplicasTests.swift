@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Receiver
 import RedisClient
+import TestSupport
 import Testing
 
 /// `WD_MIN_REPLICAS`: `accepted` only once `WAIT` confirms the write reached that many replicas.
@@ -23,9 +24,9 @@ struct ReceiverMinReplicasTests {
                 }
             }
             let primary = try RedisConfiguration(url: ReceiverTest.redisURL ?? "")
-            let replica = try OwnRedisServer(arguments: ["--replicaof", primary.host, "\(primary.port)"])
+            let replica = try RedisServerProcess(arguments: ["--replicaof", primary.host, "\(primary.port)"])
             try await replica.start()
-            defer { replica.stop() }
+            defer { replica.kill() }
             try await replica.waitForReplication()
             try await client.execute(uri: "/webhook/evo", method: .post, headers: ReceiverTest.jsonHeaders, body: ByteBuffer(bytes: body)) {
                 #expect($0.status == .ok)

@@ -3,11 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import Receiver
 import RedisClient
+import TestSupport
 import Testing
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `/readyz` against a Redis that has gone silent (scripts/tools/stall_proxy.py holds every byte
 /// while its stall file exists): the PING's own 1 s deadline decides, not the command timeout.
@@ -44,11 +41,11 @@ struct ReceiverReadinessStallTests {
 /// scripts/tools/stall_proxy.py in front of the test Redis, on a free loopback port.
 final class StallProxy: @unchecked Sendable {
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
     private let stallFile: URL
     private let directory: URL
 
-    private init(port: Int, process: Process, stallFile: URL, directory: URL) {
+    private init(port: Int, process: ChildProcess, stallFile: URL, directory: URL) {
         self.port = port
         self.process = process
         self.stallFile = stallFile
@@ -57,26 +54,20 @@ final class StallProxy: @unchecked Sendable {
 
     static func start() async throws -> StallProxy {
         let target = try RedisConfiguration(url: ReceiverTest.redisURL ?? "redis://127.0.0.1:6379/0")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-stall-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try TemporaryDirectory.make("wd-stall")
         let portFile = directory.appendingPathComponent("port")
         let stallFile = directory.appendingPathComponent("stall")
-        let script = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/tools/stall_proxy.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let script = ReceiverTest.repositoryDirectory.appendingPathComponent("scripts/tools/stall_proxy.py")
+        let process = try ChildProcess.launch([
             "python3", script.path, "--target-port", "\(target.port)", "--port-file", portFile.path, "--stall-file", stallFile.path,
-        ]
-        try process.run()
+        ])
         for _ in 0..<100 {
             if let text = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(text) {
                 return StallProxy(port: port, process: process, stallFile: stallFile, directory: directory)
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        process.terminate()
+        process.kill()
         throw RedisError.connection("the stall proxy did not start")
     }
 
@@ -88,9 +79,8 @@ final class StallProxy: @unchecked Sendable {
         }
     }
 
-    /// SIGKILL: immediate, and nothing to wait for on a cooperative thread (Foundation reaps it).
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.kill()
         try? FileManager.default.removeItem(at: directory)
     }
 }

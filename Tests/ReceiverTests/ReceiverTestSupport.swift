@@ -7,10 +7,6 @@ import Receiver
 import RedisClient
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The server, fixtures and application the receiver's tests share.
 enum ReceiverTest {
     static let redisURL = ProcessInfo.processInfo.environment["REDIS_URL"]
@@ -101,72 +97,6 @@ struct Answer: Decodable {
 extension Data {
     init(buffer: ByteBuffer) {
         self.init(buffer.readableBytesView)
-    }
-}
-
-/// A redis-server process of the test's own, for tests that stop and start Redis.
-final class OwnRedisServer: @unchecked Sendable {
-    let port: Int
-    private var process: Process?
-    private let directory: URL
-
-    /// Extra `redis-server` arguments, e.g. `--replicaof HOST PORT`.
-    private let arguments: [String]
-
-    init(arguments: [String] = []) throws {
-        self.arguments = arguments
-        port = Int.random(in: 20_000...40_000)
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-redis-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    var url: String { "redis://127.0.0.1:\(port)/0" }
-
-    func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            [
-                "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.path,
-            ] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        let probe = try ReceiverTest.redis(url: url, timeout: .milliseconds(200))
-        defer { probe.close() }
-        for _ in 0..<100 {
-            if await probe.ping(timeout: .milliseconds(200)) { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw RedisError.connection("own redis-server on \(port) did not start")
-    }
-
-    /// For a replica: waits (bounded) until its link to the primary is up.
-    func waitForReplication() async throws {
-        let probe = try ReceiverTest.redis(url: url, timeout: .milliseconds(500))
-        defer { probe.close() }
-        for _ in 0..<200 {
-            if let info = try? await probe.command("INFO", "replication").string, info.contains("master_link_status:up") { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw RedisError.connection("own redis-server on \(port) did not catch up with its primary")
-    }
-
-    /// SIGTERM, then waits (bounded) for the port to stop answering.
-    func stop() {
-        guard let process else { return }
-        kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<100 where process.isRunning {
-            usleep(50_000)
-        }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        self.process = nil
-    }
-
-    deinit {
-        stop()
-        try? FileManager.default.removeItem(at: directory)
     }
 }
 

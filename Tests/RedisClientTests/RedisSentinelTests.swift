@@ -1,5 +1,6 @@
 import Foundation
 import RedisClient
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -71,20 +72,19 @@ final class SentinelTopology: @unchecked Sendable {
     let replicaPort: Int
     let sentinelPort: Int
     private let directory: URL
-    private var processes: [Process] = []
+    private var processes: [ChildProcess] = []
 
-    private init(directory: URL) {
-        let base = Int.random(in: 20_000...50_000)
-        primaryPort = base
-        replicaPort = base + 1
-        sentinelPort = base + 2
-        self.directory = directory
+    private init() throws {
+        let ports = try FreePort.loopback(count: 3)
+        primaryPort = ports[0]
+        replicaPort = ports[1]
+        sentinelPort = ports[2]
+        directory = try TemporaryDirectory.make("wd-sentinel")
     }
 
     static func start() async throws -> SentinelTopology {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wd-sentinel-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let topology = SentinelTopology(directory: directory)
+        let topology = try SentinelTopology()
+        let directory = topology.directory
         try topology.launch(["redis-server", "--port", "\(topology.primaryPort)", "--bind", "127.0.0.1", "--save", "", "--dir", directory.path])
         try topology.launch([
             "redis-server", "--port", "\(topology.replicaPort)", "--bind", "127.0.0.1", "--save", "", "--dir", directory.path,
@@ -119,17 +119,11 @@ final class SentinelTopology: @unchecked Sendable {
     }
 
     private func launch(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        processes.append(process)
+        processes.append(try ChildProcess.launch(arguments))
     }
 
     func stop() {
-        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in processes { process.kill() }
         try? FileManager.default.removeItem(at: directory)
     }
 }
