@@ -22,6 +22,8 @@ struct ConsumerGroup: Sendable {
     let shards: Int
     let group: String
     let consumer: String
+    /// The destination whose streams (`stream:DESTINATION` on every shard) this group reads.
+    let destination: String
 
     private let reads: ShardReads
 
@@ -36,6 +38,7 @@ struct ConsumerGroup: Sendable {
         self.shards = configuration.shards
         self.group = configuration.group
         self.consumer = configuration.consumer
+        self.destination = configuration.destination
         for script in [
             DeliveryScripts.acknowledge, DeliveryScripts.deadLetter, DeliveryScripts.claimOwned, DeliveryScripts.touchOwned,
             DeliveryScripts.releaseOwned, DeliveryScripts.takeOver,
@@ -49,7 +52,7 @@ struct ConsumerGroup: Sendable {
     /// group (`BUSYGROUP`) is left as it is.
     func create() async throws(RedisError) {
         let commands = (0..<shards).map { shard in
-            RedisCommand("XGROUP", "CREATE", .init(keys.stream(shard: shard)), .init(group), "0", "MKSTREAM")
+            RedisCommand("XGROUP", "CREATE", .init(keys.stream(shard: shard, destination: destination)), .init(group), "0", "MKSTREAM")
         }
         for reply in try await redis.pipeline(commands) {
             if let message = reply.errorMessage, !message.hasPrefix("BUSYGROUP") { throw .server(message) }
@@ -90,7 +93,7 @@ struct ConsumerGroup: Sendable {
 
     private func read(shard: Int, count: Int, block: Duration) async -> ShardReads.Outcome {
         do throws(RedisError) {
-            let stream = keys.stream(shard: shard)
+            let stream = keys.stream(shard: shard, destination: destination)
             let reply = try await readers[shard].send(
                 RedisCommand(
                     "XREADGROUP", "GROUP", .init(group), .init(consumer), "COUNT", .init(count), "BLOCK", .init(Int(block.milliseconds)),
@@ -122,7 +125,8 @@ struct ConsumerGroup: Sendable {
     func claimOwned(shard: Int, ids: [String]) async throws(RedisError) -> [ClaimedEntry] {
         if ids.isEmpty { return [] }
         let arguments: [RedisArgument] = [.init(group), .init(consumer)] + ids.map { RedisArgument($0) }
-        let reply = try await redis.evalScript(DeliveryScripts.claimOwned, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
+        let reply = try await redis.evalScript(
+            DeliveryScripts.claimOwned, keys: [.init(keys.stream(shard: shard, destination: destination))], arguments: arguments)
         return try claimedEntries(shard: shard, reply.throwingServerError())
     }
 
@@ -132,7 +136,7 @@ struct ConsumerGroup: Sendable {
         cursor: String, entries: [ClaimedEntry]
     ) {
         let reply = try await redis.evalScript(
-            DeliveryScripts.takeOver, keys: [.init(keys.stream(shard: shard))],
+            DeliveryScripts.takeOver, keys: [.init(keys.stream(shard: shard, destination: destination))],
             arguments: [.init(group), .init(consumer), .init(Int(minIdle.milliseconds)), .init(cursor), .init(count)]
         ).throwingServerError()
         guard let parts = reply.array, parts.count == 2, let next = parts[0].string else {
@@ -146,7 +150,7 @@ struct ConsumerGroup: Sendable {
     func ownPending(shard: Int, after: String, count: Int) async throws(RedisError) -> [String] {
         let start = after == "-" ? "-" : "(" + after
         let reply = try await redis.command(
-            "XPENDING", .init(keys.stream(shard: shard)), .init(group), .init(start), "+", .init(count), .init(consumer))
+            "XPENDING", .init(keys.stream(shard: shard, destination: destination)), .init(group), .init(start), "+", .init(count), .init(consumer))
         return (reply.array ?? []).compactMap { $0.array?.first?.string }
     }
 
@@ -156,7 +160,8 @@ struct ConsumerGroup: Sendable {
     func touchOwned(shard: Int, ids: [String]) async throws(RedisError) -> Set<String> {
         if ids.isEmpty { return [] }
         let arguments: [RedisArgument] = [.init(group), .init(consumer)] + ids.map { RedisArgument($0) }
-        let reply = try await redis.evalScript(DeliveryScripts.touchOwned, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
+        let reply = try await redis.evalScript(
+            DeliveryScripts.touchOwned, keys: [.init(keys.stream(shard: shard, destination: destination))], arguments: arguments)
         return Set((try reply.throwingServerError().array ?? []).compactMap(\.string))
     }
 
@@ -173,7 +178,7 @@ struct ConsumerGroup: Sendable {
                 var arguments: [RedisArgument] = [.init(group), .init(consumer), .init(Int(idle.milliseconds))]
                 for item in batch { arguments += [.init(item.ref.id), .init(item.attemptsMade)] }
                 let reply = try await redis.evalScript(
-                    DeliveryScripts.releaseOwned, keys: [.init(keys.stream(shard: shard))], arguments: arguments)
+                    DeliveryScripts.releaseOwned, keys: [.init(keys.stream(shard: shard, destination: destination))], arguments: arguments)
                 released += try reply.throwingServerError().int ?? 0
                 start += Self.batchLimit
             }
@@ -186,7 +191,7 @@ struct ConsumerGroup: Sendable {
     func acknowledge(_ refs: [EntryRef]) async throws(RedisError) {
         for (shard, refs) in Dictionary(grouping: refs, by: \.shard) {
             _ = try await redis.evalScript(
-                DeliveryScripts.acknowledge, keys: [.init(keys.stream(shard: shard))],
+                DeliveryScripts.acknowledge, keys: [.init(keys.stream(shard: shard, destination: destination))],
                 arguments: [.init(group)] + refs.map { RedisArgument($0.id) }
             ).throwingServerError()
         }
@@ -203,12 +208,14 @@ struct ConsumerGroup: Sendable {
     }
 
     /// Out of attempts: moved to the shard's dead letters in one step, if still this consumer's.
-    func deadLetter(_ ref: EntryRef, attempts: Int, error: String) async throws(RedisError) -> DeadLetterOutcome {
+    func deadLetter(_ ref: EntryRef, attempts: Int, error: String, status: Int? = nil) async throws(RedisError) -> DeadLetterOutcome {
         let failedAt = Int(Date().timeIntervalSince1970 * 1000)
         let reply = try await redis.evalScript(
             DeliveryScripts.deadLetter,
-            keys: [.init(keys.stream(shard: ref.shard)), .init(keys.dead(shard: ref.shard))],
-            arguments: [.init(group), .init(consumer), .init(ref.id), .init(error), .init(attempts), .init(failedAt)]
+            keys: [.init(keys.stream(shard: ref.shard, destination: destination)), .init(keys.dead(shard: ref.shard, destination: destination))],
+            arguments: [
+                .init(group), .init(consumer), .init(ref.id), .init(error), .init(attempts), .init(failedAt), .init(status.map(String.init) ?? ""),
+            ]
         ).throwingServerError()
         if reply == .integer(0) { return .notOwned }
         return reply.isNull ? .dataGone : .moved
@@ -216,7 +223,7 @@ struct ConsumerGroup: Sendable {
 
     /// Entries in all streams: the backlog, since delivered entries are deleted.
     func backlog() async throws(RedisError) -> Int {
-        let commands = (0..<shards).map { RedisCommand("XLEN", .init(keys.stream(shard: $0))) }
+        let commands = (0..<shards).map { RedisCommand("XLEN", .init(keys.stream(shard: $0, destination: destination))) }
         var total = 0
         for reply in try await redis.pipeline(commands) { total += try reply.throwingServerError().int ?? 0 }
         return total

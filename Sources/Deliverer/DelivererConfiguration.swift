@@ -1,3 +1,4 @@
+public import DedupCore
 import Foundation
 public import RedisClient
 
@@ -40,6 +41,19 @@ public struct DelivererConfiguration: Sendable {
     /// Entries waiting for a retry that one deliverer keeps. Past it, it stops reading new entries
     /// (the stream is the buffer while the downstream is failing).
     public var maxWaitingRetries: Int
+    /// The destination this configuration delivers to: `default` (``downstream``) unless
+    /// ``destinationConfigurations()`` made it one of the sources file's destinations.
+    public var destination: String = Destination.defaultName
+    /// Headers the destination adds to every request (secrets; never logged).
+    public var headers: [DestinationHeader] = []
+    /// The destination's delivery rate, shared by every deliverer through Redis; nil: unlimited.
+    public var rate: RateLimitRule?
+    /// Statuses that make an entry a dead letter after one attempt (`WD_FINAL_STATUSES`).
+    public var finalStatuses: Set<Int> = Destination.defaultFinalStatuses
+    /// The sources file's `destinations:`; empty means the one destination `default` at ``downstream``.
+    public var destinations: [Destination] = []
+    /// `--destination` (`WD_DESTINATIONS`): the destinations this deliverer serves; empty means all.
+    public var selectedDestinations: [String] = []
 
     public init(
         redis: RedisConfiguration,
@@ -73,6 +87,37 @@ public struct DelivererConfiguration: Sendable {
         self.readBlock = readBlock
         self.readAhead = max(readAhead ?? max(64, concurrency * 4), 2 * shards)
         self.maxWaitingRetries = maxWaitingRetries
+    }
+
+    /// One configuration per destination this deliverer serves, each with the destination's own
+    /// settings over the deliverer's: without a `destinations:` section, this one as `default`.
+    /// Throws when `--destination` names a destination that does not exist.
+    public func destinationConfigurations() throws(DelivererConfigurationError) -> [DelivererConfiguration] {
+        let known = destinations.isEmpty ? [Destination.defaultName] : destinations.map(\.name)
+        if let unknown = selectedDestinations.first(where: { !known.contains($0) }) {
+            throw DelivererConfigurationError("no destination \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
+        }
+        let wanted = selectedDestinations.isEmpty ? known : known.filter(selectedDestinations.contains)
+        if destinations.isEmpty { return [self] }
+        return destinations.filter { wanted.contains($0.name) }.map(serving)
+    }
+
+    /// This configuration with `destination`'s settings where it has them.
+    func serving(_ destination: Destination) -> DelivererConfiguration {
+        var copy = self
+        copy.destination = destination.name
+        // Validated as http(s) when the sources file loaded.
+        if let url = URL(string: destination.url) { copy.downstream = .http(url) }
+        copy.headers = destination.headers
+        copy.rate = destination.rate
+        copy.finalStatuses = destination.finalStatuses ?? Destination.defaultFinalStatuses
+        copy.concurrency = destination.concurrency ?? concurrency
+        copy.maxAttempts = destination.maxAttempts ?? maxAttempts
+        copy.retryBase = destination.retryBaseMs.map { .milliseconds($0) } ?? retryBase
+        copy.retryMax = max(destination.retryMaxMs.map { .milliseconds($0) } ?? retryMax, copy.retryBase)
+        copy.deliveryTimeout = destination.timeoutMs.map { .milliseconds($0) } ?? deliveryTimeout
+        copy.readAhead = max(readAhead, copy.concurrency * 4, 2 * shards)
+        return copy
     }
 
     /// `hostname-pid`: unique per process, readable in `stats`.

@@ -34,8 +34,9 @@ struct DeliveryAttempt: Sendable {
         case delivered(source: String, attempt: Int)
         /// Moved to dead letters (or its data was gone).
         case finished
-        /// Still pending in the group; try again after a backoff.
-        case retry(attemptsMade: Int)
+        /// Still pending in the group; try again after `after` (the downstream's `Retry-After`,
+        /// capped by the retry maximum), or after a backoff when nil.
+        case retry(attemptsMade: Int, after: Duration? = nil)
         /// No longer this deliverer's: taken over by a peer, or finished by someone else. Dropped.
         case notOwned
         /// Cancelled by shutdown (the drain deadline) before an answer: not a failed attempt. The
@@ -46,6 +47,12 @@ struct DeliveryAttempt: Sendable {
     let group: ConsumerGroup
     let downstream: any Downstream
     let maxAttempts: Int
+    /// Answers that make the entry a dead letter after this attempt, whatever attempts are left.
+    let finalStatuses: Set<Int>
+    /// Caps a downstream's `Retry-After`.
+    let retryMax: Duration
+    /// The destination's shared delivery rate, when it has one.
+    let rate: DeliveryRate?
     let metrics: DeliveryMetrics
     let logger: Logger
 
@@ -84,6 +91,15 @@ struct DeliveryAttempt: Sendable {
             return await giveUp(entry, attempts: attempt - 1, reason: reason)
         }
 
+        if let rate {
+            do {
+                try await rate.acquire()
+            } catch {
+                if Task.isCancelled { return .interrupted(attemptsMade: attempt - 1) }
+                logger.warning("cannot take a delivery-rate permit", metadata: ["entry": "\(entry.ref)", "error": "\(error)"])
+                return .retry(attemptsMade: attempt)
+            }
+        }
         let started = ContinuousClock.now
         let result = await downstream.deliver(entry, attempt: attempt)
         switch result {
@@ -93,21 +109,21 @@ struct DeliveryAttempt: Sendable {
         case .failed where Task.isCancelled:
             // Only shutdown cancels an attempt: whatever the failure says, it is the cancellation's.
             return .interrupted(attemptsMade: attempt - 1)
-        case .failed(let reason):
-            if attempt >= maxAttempts {
-                return await giveUp(entry, attempts: attempt, reason: reason)
+        case .failed(let reason, let status, let retryAfter):
+            if attempt >= maxAttempts || status.map(finalStatuses.contains) == true {
+                return await giveUp(entry, attempts: attempt, reason: reason, status: status)
             }
             logger.warning(
                 "delivery failed; will retry",
                 metadata: ["entry": "\(entry.ref)", "source": "\(entry.source)", "attempt": "\(attempt)", "error": "\(reason)"])
             metrics.retried(source: entry.source)
-            return .retry(attemptsMade: attempt)
+            return .retry(attemptsMade: attempt, after: retryAfter.map { min($0, retryMax) })
         }
     }
 
-    private func giveUp(_ entry: StreamEntry, attempts: Int, reason: String) async -> Outcome {
+    private func giveUp(_ entry: StreamEntry, attempts: Int, reason: String, status: Int? = nil) async -> Outcome {
         do {
-            switch try await group.deadLetter(entry.ref, attempts: attempts, error: reason) {
+            switch try await group.deadLetter(entry.ref, attempts: attempts, error: reason, status: status) {
             case .moved:
                 metrics.deadLettered(source: entry.source)
                 logger.error(

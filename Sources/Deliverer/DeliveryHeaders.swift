@@ -15,8 +15,12 @@ enum DeliveryHeaders {
         "content-type", "idempotency-key", "x-dedup-key", "x-dedup-source", "x-dedup-entry-id", "x-delivery-attempt",
     ]
 
-    static func make(for entry: StreamEntry, attempt: Int) -> [(name: String, value: String)] {
-        var headers = entry.forwardedHeaders.filter { !dropped.contains($0.name.lowercased()) }
+    /// `extra`: the destination's own headers (a bot's token); they replace a forwarded header of the
+    /// same name but never the dedup headers.
+    static func make(for entry: StreamEntry, attempt: Int, extra: [(name: String, value: String)] = []) -> [(name: String, value: String)] {
+        let replaced = Set(extra.map { $0.name.lowercased() })
+        var headers = entry.forwardedHeaders.filter { !dropped.contains($0.name.lowercased()) && !replaced.contains($0.name.lowercased()) }
+        headers += extra.filter { !dropped.contains($0.name.lowercased()) }
         let contentType = entry.contentType
         if !contentType.isEmpty { headers.append(("Content-Type", contentType)) }
         let key = entry.key

@@ -1,3 +1,4 @@
+import DedupCore
 import Logging
 import RedisClient
 import ServiceLifecycle
@@ -68,7 +69,7 @@ struct DeliveryScheduler {
 
     private let configuration: DelivererConfiguration
     private let group: ConsumerGroup
-    private let metrics = DeliveryMetrics()
+    private let metrics: DeliveryMetrics
     private let attempt: DeliveryAttempt
     private let sweep: GroupSweep
     private let backoff: RetryBackoff
@@ -92,11 +93,18 @@ struct DeliveryScheduler {
     private var drainExpired = false
 
     init(configuration: DelivererConfiguration, group: ConsumerGroup, downstream: any Downstream, logger: Logger) {
-        let metrics = self.metrics
+        let metrics = DeliveryMetrics(destination: configuration.destination)
+        self.metrics = metrics
         self.configuration = configuration
         self.group = group
+        let rate = configuration.rate.map { rule in
+            DeliveryRate(
+                redis: group.redis, keys: RedisKeys(prefix: configuration.keyPrefix), shards: configuration.shards,
+                destination: configuration.destination, rule: rule)
+        }
         self.attempt = DeliveryAttempt(
-            group: group, downstream: downstream, maxAttempts: configuration.maxAttempts, metrics: metrics, logger: logger)
+            group: group, downstream: downstream, maxAttempts: configuration.maxAttempts, finalStatuses: configuration.finalStatuses,
+            retryMax: configuration.retryMax, rate: rate, metrics: metrics, logger: logger)
         self.sweep = GroupSweep(group: group, claimIdle: configuration.claimIdle, metrics: metrics, logger: logger)
         self.backoff = RetryBackoff(base: configuration.retryBase, max: configuration.retryMax)
         self.logger = logger
@@ -300,8 +308,8 @@ struct DeliveryScheduler {
             // Handed back at exit with the attempts made before this one.
             held[ref]?.state = .queued
             held[ref]?.attemptsMade = attemptsMade
-        case .retry(let attemptsMade):
-            let due = now + backoff.delay(afterAttempt: attemptsMade)
+        case .retry(let attemptsMade, let after):
+            let due = now + (after ?? backoff.delay(afterAttempt: attemptsMade))
             held[ref] = Held(state: .waiting(until: due), attemptsMade: attemptsMade, touched: held[ref]?.touched ?? now)
             waiting += 1
         }

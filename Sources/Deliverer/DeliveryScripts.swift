@@ -34,7 +34,10 @@ enum DeliveryScripts {
     /// acknowledged) is left alone, so an acknowledged delivery is never followed by a dead letter.
     /// An entry whose data was deleted behind the group's back is only acknowledged.
     ///
-    /// KEYS: stream, dead. ARGV: group, consumer, entry id, error, attempts, failed_at (unix ms).
+    /// A final answer's HTTP status is kept as `status` (the error holds the answer's first bytes).
+    ///
+    /// KEYS: stream, dead. ARGV: group, consumer, entry id, error, attempts, failed_at (unix ms),
+    /// status or "".
     /// Returns the dead-letter id; 0 when the entry is not this consumer's (nothing done); nil when
     /// its data was gone (acknowledged, nothing moved).
     static let deadLetter = RedisScript(
@@ -49,6 +52,7 @@ enum DeliveryScripts {
         fields[n + 3] = 'error'; fields[n + 4] = ARGV[4]
         fields[n + 5] = 'attempts'; fields[n + 6] = ARGV[5]
         fields[n + 7] = 'failed_at'; fields[n + 8] = ARGV[6]
+        if ARGV[7] ~= '' then fields[n + 9] = 'status'; fields[n + 10] = ARGV[7] end
         local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
         redis.call('XDEL', KEYS[1], ARGV[3])
         return id
@@ -146,7 +150,7 @@ enum DeliveryScripts {
         local keep = {}
         for i = 1, #fields, 2 do
           local name = fields[i]
-          if name ~= 'original_id' and name ~= 'error' and name ~= 'attempts' and name ~= 'failed_at' then
+          if name ~= 'original_id' and name ~= 'error' and name ~= 'attempts' and name ~= 'failed_at' and name ~= 'status' then
             keep[#keep + 1] = name
             keep[#keep + 1] = fields[i + 1]
           end

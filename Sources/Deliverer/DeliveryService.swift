@@ -1,3 +1,4 @@
+import DedupCore
 public import Logging
 import RedisClient
 public import ServiceLifecycle
@@ -25,7 +26,22 @@ public struct DeliveryService: Service {
     }
 
     public func run() async throws {
+        let destinations = try configuration.destinationConfigurations()
         let redis = RedisClient(configuration: configuration.redis, logger: logger)
+        defer { redis.close() }
+        // Each destination runs on its own: own streams, group, read connections, concurrency,
+        // retries and dead letters, so a destination that fails or crawls never holds up another.
+        await withTaskGroup(of: Void.self) { tasks in
+            for destination in destinations {
+                tasks.addTask { await deliver(destination, redis: redis) }
+            }
+        }
+    }
+
+    /// Delivers one destination's streams until shutdown.
+    private func deliver(_ configuration: DelivererConfiguration, redis: RedisClient) async {
+        var logger = self.logger
+        logger[metadataKey: "destination"] = "\(configuration.destination)"
         var readerConfiguration = configuration.redis
         readerConfiguration.connections = 1
         readerConfiguration.commandTimeout = configuration.readBlock + .seconds(2)  // the socket must outwait BLOCK
@@ -33,17 +49,18 @@ public struct DeliveryService: Service {
         let readers = (0..<configuration.shards).map { _ in RedisClient(configuration: readerConfiguration, logger: logger) }
         defer {
             for reader in readers { reader.close() }
-            redis.close()
         }
         let group = ConsumerGroup(redis: redis, readers: readers, configuration: configuration)
-        guard await createGroup(group) else { return }
+        guard await createGroup(group, logger: logger) else { return }
 
         let downstream: any Downstream
         switch (downstreamOverride, configuration.downstream) {
         case (let override?, _):
             downstream = override
         case (nil, .http(let url)):
-            downstream = HTTPDownstream(url: url, concurrency: configuration.concurrency, timeout: configuration.deliveryTimeout)
+            downstream = HTTPDownstream(
+                url: url, concurrency: configuration.concurrency, timeout: configuration.deliveryTimeout,
+                headers: configuration.headers.map { ($0.name, $0.value.revealedText) })
         case (nil, .standardOutput):
             downstream = StandardOutputDownstream()
         }
@@ -53,10 +70,11 @@ public struct DeliveryService: Service {
                 "downstream": "\(configuration.downstream.logDescription)", "group": "\(configuration.group)",
                 "consumer": "\(configuration.consumer)", "shards": "\(configuration.shards)",
                 "concurrency": "\(configuration.concurrency)",
+                "rate": "\(configuration.rate.map { "\($0.rate)/s burst \($0.burst)" } ?? "unlimited")",
             ])
         var scheduler = DeliveryScheduler(configuration: configuration, group: group, downstream: downstream, logger: logger)
         await scheduler.run()
-        await handBackUnreturnedReads(group)
+        await handBackUnreturnedReads(group, configuration: configuration, logger: logger)
         await downstream.shutdown()
         logger.info("stopped")
     }
@@ -64,7 +82,7 @@ public struct DeliveryService: Service {
     /// Entries that reads still in flight at shutdown brought are pending at this consumer but were
     /// never handed out: they go back to the group as the scheduler's own unfinished entries do,
     /// claimable by any deliverer at once.
-    private func handBackUnreturnedReads(_ group: ConsumerGroup) async {
+    private func handBackUnreturnedReads(_ group: ConsumerGroup, configuration: DelivererConfiguration, logger: Logger) async {
         let entries = await group.finishReads()
         if entries.isEmpty { return }
         do {
@@ -80,7 +98,7 @@ public struct DeliveryService: Service {
 
     /// Creates the consumer group, retrying while Redis is unreachable (a deliverer started before
     /// Redis waits for it). False when shutdown came first.
-    private func createGroup(_ group: ConsumerGroup) async -> Bool {
+    private func createGroup(_ group: ConsumerGroup, logger: Logger) async -> Bool {
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {

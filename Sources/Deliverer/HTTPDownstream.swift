@@ -13,8 +13,10 @@ struct HTTPDownstream: Downstream {
     private let client: HTTPClient
     private let url: String
     private let timeout: Duration
+    /// The destination's own headers, set after the entry's (``DeliveryHeaders``).
+    private let extraHeaders: [(name: String, value: String)]
 
-    init(url: URL, concurrency: Int, timeout: Duration) {
+    init(url: URL, concurrency: Int, timeout: Duration, headers: [(name: String, value: String)] = []) {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(timeout.milliseconds))
@@ -27,12 +29,13 @@ struct HTTPDownstream: Downstream {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.url = url.absoluteString
         self.timeout = timeout
+        self.extraHeaders = headers
     }
 
     func deliver(_ entry: StreamEntry, attempt: Int) async -> DeliveryResult {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
-        for header in DeliveryHeaders.make(for: entry, attempt: attempt) {
+        for header in DeliveryHeaders.make(for: entry, attempt: attempt, extra: extraHeaders) {
             request.headers.add(name: header.name, value: header.value)
         }
         request.body = .bytes(entry.body)
@@ -46,7 +49,9 @@ struct HTTPDownstream: Downstream {
             let status = response.status.code
             if (200..<300).contains(status) { return .delivered }
             let text = String(decoding: start, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .failed(text.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(text)")
+            // Only "slow down" answers carry a wait worth honouring; elsewhere the header means nothing.
+            let retryAfter = status == 429 || status == 503 ? response.headers.first(name: "retry-after").flatMap { RetryAfter.parse($0) } : nil
+            return .failed(text.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(text)", status: Int(status), retryAfter: retryAfter)
         } catch let error as HTTPClientError where Self.timeouts.contains(error) {
             return .failed("timed out after \(timeout.milliseconds) ms")
         } catch {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DedupCore
 import Deliverer
+import Foundation
 import Logging
 import RedisClient
 import ServiceLifecycle
@@ -13,7 +15,9 @@ struct DeliverCommand: AsyncParsableCommand {
         discussion: """
             Reads every shard's stream through a Redis consumer group and POSTs each entry's body with its \
             original content type and forwarded headers plus Idempotency-Key, X-Dedup-Key, X-Dedup-Source, \
-            X-Dedup-Entry-Id and X-Delivery-Attempt. A 2xx answer acknowledges and deletes the entry; \
+            X-Dedup-Entry-Id and X-Delivery-Attempt. With a sources file that has destinations, every \
+            destination (or those named with --destination) is delivered on its own: own streams, group, \
+            concurrency, retries and dead letters. A 2xx answer acknowledges and deletes the entry; \
             anything else, a refused connection or a timeout is retried. SIGTERM or SIGINT: stop reading, \
             finish the deliveries in flight, exit 0. Logs go to stderr (LOG_LEVEL sets the level).
             """
@@ -25,6 +29,19 @@ struct DeliverCommand: AsyncParsableCommand {
         name: .customLong("downstream-url"),
         help: "Where entries are POSTed (http:// or https://), or - for one JSON line per entry on stdout (env WD_DOWNSTREAM_URL, required)")
     var downstreamURL: String?
+
+    @Option(name: .customLong("sources-file"), help: "JSON or YAML file with the destinations: section (env WD_SOURCES_FILE, default none)")
+    var sourcesFile: String?
+
+    @Option(
+        name: .customLong("destination"),
+        help: "Serve only this destination; repeatable (env WD_DESTINATIONS, comma separated; default: every destination)")
+    var destinations: [String] = []
+
+    @Option(
+        name: .customLong("final-statuses"),
+        help: "Statuses dead-lettered after one attempt, comma separated, \"none\" for none (env WD_FINAL_STATUSES, default 400,401,403,404,410,422)")
+    var finalStatuses: String?
 
     @Option(help: "Consumer group name (env WD_GROUP, default deliverers)")
     var group: String?
@@ -80,9 +97,20 @@ struct DeliverCommand: AsyncParsableCommand {
     }
 
     private func resolveConfiguration() throws -> DelivererConfiguration {
+        var routed: [Destination] = []
+        if let path = Setting("sources-file", env: "WD_SOURCES_FILE").optionalString(sourcesFile) {
+            routed = try SourcesConfig.load(path: path).destinations
+        }
         let downstreamSetting = Setting("downstream-url", env: "WD_DOWNSTREAM_URL")
-        guard let downstreamText = downstreamSetting.optionalString(downstreamURL) else {
-            throw StartupError("WD_DOWNSTREAM_URL (--downstream-url) is required: the URL entries are POSTed to, or - for stdout")
+        let downstreamText = downstreamSetting.optionalString(downstreamURL)
+        guard routed.isEmpty || downstreamText == nil else {
+            throw StartupError(
+                "WD_DOWNSTREAM_URL (--downstream-url) is not used when the sources file has destinations: give each destination its url")
+        }
+        guard let downstreamText = downstreamText ?? (routed.isEmpty ? nil : "-") else {
+            throw StartupError(
+                "WD_DOWNSTREAM_URL (--downstream-url) is required without a sources file with destinations: the URL entries are POSTed to, or - for stdout"
+            )
         }
         let downstream: DownstreamTarget
         do {
@@ -103,7 +131,7 @@ struct DeliverCommand: AsyncParsableCommand {
         guard retryMax >= retryBase else {
             throw StartupError("WD_RETRY_MAX_MS (--retry-max-ms) \(retryMax) must not be below WD_RETRY_BASE_MS (--retry-base-ms) \(retryBase)")
         }
-        let configuration = DelivererConfiguration(
+        var configuration = DelivererConfiguration(
             redis: try redis.resolvedRedisConfiguration(),
             downstream: downstream,
             keyPrefix: try redis.resolvedKeyPrefix(),
@@ -123,6 +151,36 @@ struct DeliverCommand: AsyncParsableCommand {
         } catch {
             throw StartupError("WD_CLAIM_IDLE_MS (--claim-idle-ms): \(error)")
         }
+        configuration.destinations = routed
+        configuration.selectedDestinations =
+            destinations.isEmpty
+            ? (Setting("destination", env: "WD_DESTINATIONS").optionalString(nil) ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+            : destinations
+        configuration.finalStatuses = try resolveFinalStatuses()
+        do {
+            _ = try configuration.destinationConfigurations()
+        } catch {
+            throw StartupError("--destination (WD_DESTINATIONS): \(error)")
+        }
         return configuration
+    }
+
+    /// `WD_FINAL_STATUSES`: the `default` destination's final statuses (a sources-file destination
+    /// has its own `final_statuses`).
+    private func resolveFinalStatuses() throws -> Set<Int> {
+        guard let text = Setting("final-statuses", env: "WD_FINAL_STATUSES").optionalString(finalStatuses) else {
+            return Destination.defaultFinalStatuses
+        }
+        if text.trimmingCharacters(in: .whitespaces) == "none" { return [] }
+        var statuses: Set<Int> = []
+        for part in text.split(separator: ",") {
+            guard let status = Int(part.trimmingCharacters(in: .whitespaces)), (300...599).contains(status) else {
+                throw StartupError("WD_FINAL_STATUSES (--final-statuses) \"\(text)\" must be HTTP statuses from 300 to 599, comma separated, or none")
+            }
+            statuses.insert(status)
+        }
+        return statuses
     }
 }

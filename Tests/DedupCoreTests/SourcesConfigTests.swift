@@ -106,7 +106,7 @@ struct SourcesConfigTests {
     @Test func loadPicksTheFormatByExtensionAndNamesTheFile() throws {
         let path = Fixtures.directory.appendingPathComponent(Fixtures.metaMessages).path
         // A webhook body is valid JSON but not a sources file.
-        #expect(throws: ConfigError("sources file \(path): unknown top-level field \"object\" (expected: sources)")) {
+        #expect(throws: ConfigError("sources file \(path): unknown top-level field \"object\" (expected: sources, destinations)")) {
             try SourcesConfig.load(path: path, environment: [:])
         }
         #expect(throws: ConfigError("sources file /nonexistent/sources.yaml: cannot read (no such file)")) {
@@ -133,13 +133,13 @@ struct SourcesConfigTests {
     @Test func unknownField() {
         #expect(
             Self.error("sources:\n  evo:\n    keys: [\"/id\"]\n")
-                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: profile, key, ignore, ttl, auth, rate_limit, verify_token_env, public_url, drop_apikey)"#
+                == #"sources file /x.yaml: source "evo": unknown field "keys" (expected one of: profile, key, ignore, ttl, auth, rate_limit, verify_token_env, public_url, drop_apikey, routes)"#
         )
         #expect(
             Self.error("sources:\n  evo:\n    auth: { type: token, secret: s, scheme: bearer }\n")
                 == #"sources file /x.yaml: source "evo": unknown field "auth.scheme" (expected one of: type, header, secret, secret_env, secret_file)"#
         )
-        #expect(Self.error("source:\n  evo: {}\n") == #"sources file /x.yaml: unknown top-level field "source" (expected: sources)"#)
+        #expect(Self.error("source:\n  evo: {}\n") == #"sources file /x.yaml: unknown top-level field "source" (expected: sources, destinations)"#)
     }
 
     @Test func badPointers() {

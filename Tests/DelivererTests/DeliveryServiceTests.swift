@@ -91,8 +91,9 @@ struct DeliveryServiceTests {
                         #expect(
                             letter.entry.fields.map(\.name) == [
                                 "key", "source", "path", "received_at", "receiver", "content_type", "headers", "body",
-                                "original_id", "error", "attempts", "failed_at",
+                                "original_id", "error", "attempts", "failed_at", "status",
                             ])
+                        #expect(letter.entry.text("status") == "500")
                     }
                     #expect(Dictionary(grouping: sink.requests, by: \.entryID).values.allSatisfy { $0.map(\.attemptHeader) == [1, 2, 3] })
 

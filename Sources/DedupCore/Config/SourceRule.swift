@@ -18,6 +18,8 @@ public struct SourceRule: Sendable, Equatable {
     /// Top-level body members removed before the body is stored and forwarded: Evolution's
     /// `apikey` (`drop_apikey: true`), the instance's API key, which the downstream has no use for.
     public var redactedFields: [String] = []
+    /// Where the source's messages go (`routes:`); nil sends them to the destination named `default`.
+    public var routes: [Route]?
 
     public init(
         keyParts: [KeyPart] = [],

@@ -22,9 +22,13 @@ public struct SourcesConfig: Sendable, Equatable {
     }
 
     public var sources: [String: SourceRule]
+    /// The `destinations:` section in file order; empty when the file has none, and then every source
+    /// goes to the one destination `WD_DOWNSTREAM_URL` names.
+    public var destinations: [Destination]
 
-    public init(sources: [String: SourceRule] = [:]) {
+    public init(sources: [String: SourceRule] = [:], destinations: [Destination] = []) {
         self.sources = sources
+        self.destinations = destinations
     }
 
     /// The source's rule; a source the file does not list but that is named after a sender profile

@@ -8,8 +8,12 @@ struct SourcesConfigParser {
     let origin: String
     let environment: [String: String]
     let baseDirectory: String?
+    /// What the name in an error message is: `source "evo"` or `destination "bot"`.
+    var subject = "source"
 
-    private static let sourceFields = ["profile", "key", "ignore", "ttl", "auth", "rate_limit", "verify_token_env", "public_url", "drop_apikey"]
+    private static let sourceFields = [
+        "profile", "key", "ignore", "ttl", "auth", "rate_limit", "verify_token_env", "public_url", "drop_apikey", "routes",
+    ]
     private static let authFields = ["type", "header", "secret", "secret_env", "secret_file"]
     private static let rateLimitFields = ["rate", "per_seconds", "burst"]
 
@@ -24,9 +28,11 @@ struct SourcesConfigParser {
             throw ConfigError("\(origin): expected a mapping with a \"sources\" field, got \(root.kindName)")
         }
         var sources: [String: SourceRule] = [:]
-        for (field, value) in top {
+        // Destinations first, wherever they are written: routes name them.
+        let destinations = try parseDestinations(top.first { $0.key == "destinations" }?.value)
+        for (field, value) in top where field != "destinations" {
             guard field == "sources" else {
-                throw ConfigError("\(origin): unknown top-level field \"\(field)\" (expected: sources)")
+                throw ConfigError("\(origin): unknown top-level field \"\(field)\" (expected: sources, destinations)")
             }
             switch value {
             case .null:
@@ -39,11 +45,12 @@ struct SourcesConfigParser {
                 throw ConfigError("\(origin): \"sources\" must be a mapping of source names, got \(value.kindName)")
             }
         }
-        return SourcesConfig(sources: sources)
+        try checkRoutes(sources, destinations: destinations)
+        return SourcesConfig(sources: sources, destinations: destinations)
     }
 
-    private func fail(_ source: String, _ message: String) -> ConfigError {
-        ConfigError("\(origin): source \"\(source)\": \(message)")
+    func fail(_ name: String, _ message: String) -> ConfigError {
+        ConfigError("\(origin): \(subject) \"\(name)\": \(message)")
     }
 
     private func parseSource(_ name: String, _ body: ConfigValue) throws(ConfigError) -> SourceRule {
@@ -93,6 +100,8 @@ struct SourcesConfigParser {
                 rule.auth = try parseAuth(name, value, profile: profile)
             case "rate_limit":
                 rule.rateLimit = try parseRateLimit(name, value)
+            case "routes":
+                rule.routes = try parseRoutes(name, value)
             default:
                 throw fail(name, "unknown field \"\(field)\" (expected one of: \(Self.sourceFields.joined(separator: ", ")))")
             }
@@ -112,7 +121,7 @@ struct SourcesConfigParser {
 
     /// A single string or a non-empty list of strings, each with the label used in errors
     /// (`key` or `key[1]`).
-    private func strings(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> [(String, String)] {
+    func strings(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> [(String, String)] {
         switch value {
         case .string(let text):
             return [(field, text)]
@@ -144,13 +153,13 @@ struct SourcesConfigParser {
 
     /// The root pointer "" is rejected: as a key it would be the whole body, which is what the
     /// built-in rules already do, and as an ignore it would remove everything.
-    private func pointer(_ source: String, _ label: String, _ text: String) throws(ConfigError) -> JSONPointer {
+    func pointer(_ source: String, _ label: String, _ text: String) throws(ConfigError) -> JSONPointer {
         let problem = text.isEmpty ? "must start with /" : JSONPointer.problem(in: text)
         if let problem { throw fail(source, "\(label) \"\(text)\" is not a JSON pointer (\(problem))") }
         return JSONPointer(text)!
     }
 
-    private func positiveInt(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> Int {
+    func positiveInt(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> Int {
         guard case .int(let number) = value else {
             throw fail(source, "\(field) must be a positive integer, got \(value.kindName)")
         }
@@ -158,7 +167,7 @@ struct SourcesConfigParser {
         return number
     }
 
-    private func mapping(
+    func mapping(
         _ source: String,
         _ field: String,
         _ value: ConfigValue,
@@ -226,29 +235,31 @@ struct SourcesConfigParser {
 
     /// Exactly one of `secret`, `secret_env`, `secret_file`; resolved now so a missing secret stops
     /// start-up instead of rejecting every request later.
-    private func resolveSecret(_ source: String, _ fields: [String: ConfigValue]) throws(ConfigError) -> (value: String, origin: String) {
+    func resolveSecret(
+        _ source: String, _ fields: [String: ConfigValue], label: String = "auth"
+    ) throws(ConfigError) -> (value: String, origin: String) {
         let given = ["secret", "secret_env", "secret_file"].filter { fields[$0] != nil }
         guard given.count == 1, let field = given.first, let value = fields[field] else {
-            throw fail(source, "auth needs exactly one of secret, secret_env, secret_file")
+            throw fail(source, "\(label) needs exactly one of secret, secret_env, secret_file")
         }
         guard case .string(let text) = value else {
-            throw fail(source, "auth.\(field) must be a string, got \(value.kindName)")
+            throw fail(source, "\(label).\(field) must be a string, got \(value.kindName)")
         }
         switch field {
         case "secret_env":
-            return (try environmentValue(source, "auth.secret_env", value), "secret_env \"\(text)\"")
+            return (try environmentValue(source, "\(label).secret_env", value), "secret_env \"\(text)\"")
         case "secret_file":
             let path = (text.hasPrefix("/") || baseDirectory == nil || baseDirectory == "") ? text : "\(baseDirectory!)/\(text)"
             let contents: String
             do {
                 contents = try SourcesConfig.readText(path)
             } catch {
-                throw fail(source, "auth.secret_file \"\(path)\": \(error.message)")
+                throw fail(source, "\(label).secret_file \"\(path)\": \(error.message)")
             }
             // Files written with `echo` end in a newline that is not part of the secret.
             var secret = Substring(contents)
             while let last = secret.last, last == "\n" || last == "\r\n" || last == "\r" { secret = secret.dropLast() }
-            guard !secret.isEmpty else { throw fail(source, "auth.secret_file \"\(path)\" is empty") }
+            guard !secret.isEmpty else { throw fail(source, "\(label).secret_file \"\(path)\" is empty") }
             return (String(secret), "secret_file \"\(path)\"")
         default:
             return (text, "secret")
@@ -256,7 +267,7 @@ struct SourcesConfigParser {
     }
 
     /// The value of the environment variable a `*_env` field names; unset or empty stops start-up.
-    private func environmentValue(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> String {
+    func environmentValue(_ source: String, _ field: String, _ value: ConfigValue) throws(ConfigError) -> String {
         guard case .string(let name) = value else { throw fail(source, "\(field) must be a string, got \(value.kindName)") }
         guard let secret = environment[name] else { throw fail(source, "\(field) \"\(name)\" is not set") }
         guard !secret.isEmpty else { throw fail(source, "\(field) \"\(name)\" is empty") }

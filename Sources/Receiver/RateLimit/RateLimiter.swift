@@ -23,10 +23,7 @@ struct RateLimiter: Sendable {
     }
 
     func check(source: String, rule: RateLimitRule) async throws(RedisError) -> Decision {
-        // A token bucket of `burst` tokens refilled at rate/per: in GCRA terms one request is due every
-        // `interval`, and a full bucket lets `burst` arrive at once.
-        let interval = max(1, Int(1_000_000.0 / rule.tokensPerSecond))
-        let tolerance = interval * max(1, rule.burst)
+        let (interval, tolerance) = GCRA.arguments(for: rule)
         let shard = ShardRouter.shard(source: source, key: "", shards: shards)
         let reply = try await redis.evalScript(
             RateLimitScript.script, keys: [RedisArgument(keys.ratelimit(shard: shard, source: source))],

@@ -1,0 +1,37 @@
+public import Foundation
+
+/// What route filters look at: one message as the receiver accepts it (one item of a split batch).
+struct RoutedMessage {
+    var headers: [(name: String, value: String)]
+    /// The parsed body; nil when it is not JSON or no filter needs it.
+    var body: JSONValue?
+    var event: String?
+}
+
+extension SourcesConfig {
+    /// The destinations a message goes to, in the order the source's routes name them, each once.
+    ///
+    /// Without a `destinations:` section every message goes to ``Destination/defaultName``. A source
+    /// without `routes:` goes to the destination named `default` when the file defines one, else
+    /// nowhere. An empty answer means the message matched no route: it is still deduplicated, counted,
+    /// and written to no stream.
+    public func destinations(
+        source: String, path: String, headers: [(name: String, value: String)], contentType: String?, body: Data
+    ) -> [String] {
+        if destinations.isEmpty { return [Destination.defaultName] }
+        let rule = rule(for: source)
+        guard let routes = rule?.routes else {
+            return destinations.contains { $0.name == Destination.defaultName } ? [Destination.defaultName] : []
+        }
+        var message = RoutedMessage(headers: headers, body: nil, event: nil)
+        if routes.contains(where: \.readsBody) {
+            if JSONBody.isJSON(contentType: contentType, body: body) { message.body = try? JSONBody.parse(body) }
+            message.event = EventName.of(body: message.body, path: path, profile: rule?.profile)
+        }
+        var chosen: [String] = []
+        for route in routes where !chosen.contains(route.destination) && route.matches(message) {
+            chosen.append(route.destination)
+        }
+        return chosen
+    }
+}
