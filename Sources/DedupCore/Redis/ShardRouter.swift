@@ -1,5 +1,3 @@
-internal import Crypto
-
 /// Picks the shard of a dedup key.
 ///
 /// Every receiver must send a given `source:key` to the same shard, in every process and every
@@ -12,14 +10,7 @@ public enum ShardRouter {
     /// The shard in `0..<shards`; always 0 when `shards` is 1 or less.
     public static func shard(source: String, key: String, shards: Int) -> Int {
         guard shards > 1 else { return 0 }
-        var hasher = SHA256()
-        hasher.update(data: Array(source.utf8))
-        hasher.update(data: [UInt8(ascii: ":")])
-        hasher.update(data: Array(key.utf8))
-        var value: UInt64 = 0
-        for byte in hasher.finalize().prefix(8) {
-            value = value << 8 | UInt64(byte)
-        }
+        let value = StableHash.of([source, key])
         return Int(value % UInt64(shards))
     }
 }
