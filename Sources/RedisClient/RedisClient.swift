@@ -18,9 +18,13 @@ public import ServiceLifecycle
 /// As a `Service` in a ServiceGroup the client closes when graceful shutdown reaches it: list it
 /// before the services that use it, so it closes after them. ``close()`` does the same by hand, and
 /// a client that is dropped closes too.
+///
+/// Behind a `redis+cluster://` URL the same calls go through a ``ClusterRouter``: one connection per
+/// primary, each command to the primary of its key's slot, redirects followed.
 public final class RedisClient: Sendable, Service {
     public let configuration: RedisConfiguration
     private let connections: [RedisConnection]
+    private let cluster: ClusterRouter?
     private let scripts = ScriptRegistry()
     private let turn = NIOLockedValueBox(0)
 
@@ -35,6 +39,13 @@ public final class RedisClient: Sendable, Service {
             Result { () throws(RedisError) in try settings.makeContext() }
         }
         let loops = Array(eventLoopGroup.makeIterator())
+        if let cluster = configuration.cluster {
+            self.cluster = ClusterRouter(
+                configuration: configuration, seeds: cluster.seeds, loops: loops, tls: tls, scripts: scripts, logger: logger)
+            self.connections = []
+            return
+        }
+        self.cluster = nil
         let count = configuration.connections > 0 ? configuration.connections : loops.count
         self.connections = (0..<max(1, count)).map { index in
             RedisConnection(
@@ -47,6 +58,7 @@ public final class RedisClient: Sendable, Service {
 
     /// Closes every connection; queued and later commands fail with ``RedisError/closed``.
     public func close() {
+        cluster?.close()
         for connection in connections { connection.close() }
     }
 
@@ -71,14 +83,17 @@ public final class RedisClient: Sendable, Service {
     /// Runs one command and returns its reply as it came, error replies included. `timeout` (else
     /// the configuration's command timeout) counts from this call to the reply.
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws(RedisError) -> RESPValue {
-        try await pickConnection().send(command, timeout: timeout ?? configuration.commandTimeout).get()
+        if let cluster { return try await cluster.send(command, timeout: timeout ?? configuration.commandTimeout).get() }
+        return try await pickConnection().send(command, timeout: timeout ?? configuration.commandTimeout).get()
     }
 
     /// Sends `commands` back to back on one connection and returns one reply per command, in order.
     /// Error replies are values here (a `MULTI`/`EXEC` block reports per command); only connection
-    /// problems and timeouts throw.
+    /// problems and timeouts throw. On a cluster, one pipeline per primary the keys live on (see
+    /// ``ClusterRouter`` for commands without keys, such as `WAIT`).
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws(RedisError) -> [RESPValue] {
         if commands.isEmpty { return [] }
+        if let cluster { return try await cluster.send(commands, timeout: timeout ?? configuration.commandTimeout).get() }
         let result = await pickConnection().send(commands, timeout: timeout ?? configuration.commandTimeout)
         return try result.get()
     }

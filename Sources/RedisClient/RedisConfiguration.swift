@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where and how to connect, parsed from a `redis://[user:password@]host:port[/db]` URL
-/// (`rediss://` for TLS).
+/// (`rediss://` for TLS), or the Sentinel and Cluster forms (see ``init(url:)``).
 public struct RedisConfiguration: Sendable, Equatable {
     /// TLS settings of a `rediss://` URL. Certificates are always verified: against ``caFile`` when
     /// set, else the system's roots; the name checked is ``serverName``, else the URL's host.
@@ -43,9 +43,12 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// Set for `redis+sentinel://`: ``host`` and ``port`` are then unused; each connection asks the
     /// sentinels where the primary is.
     public var sentinel: Sentinel?
+    /// Set for `redis+cluster://`: ``host`` and ``port`` are then unused; the client reads the slot
+    /// map from these seed nodes (and the nodes the map names) and keeps one connection per primary.
+    public var cluster: Cluster?
 
     /// A host and port.
-    public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
 
@@ -68,6 +71,16 @@ public struct RedisConfiguration: Sendable, Equatable {
             self.nodes = nodes
             self.primaryName = primaryName
             self.password = password
+        }
+    }
+
+    /// Redis Cluster: the nodes to ask for the slot map first. Any node of the cluster will do; a few
+    /// let the client start while one of them is down.
+    public struct Cluster: Sendable, Equatable {
+        public var seeds: [Endpoint]
+
+        public init(seeds: [Endpoint]) {
+            self.seeds = seeds
         }
     }
 
@@ -100,15 +113,21 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// `redis+sentinel://[user:password@]host:port[,host:port...]/PRIMARY[/db]` and
     /// `rediss+sentinel://...` (TLS to the data nodes; the sentinels are asked in plain TCP). User and
     /// password are those of the data nodes, percent-decoded; `[::1]` for IPv6; sentinels default to
-    /// port 26379.
+    /// port 26379. The Cluster forms `redis+cluster://[user:password@]host:port[,host:port...]` and
+    /// `rediss+cluster://...` (TLS to every node) name seed nodes (port 6379 by default); a cluster
+    /// has database 0 only.
     public init(url: String) throws(RedisConfigurationError) {
         self.init()
         let schemes = [
             ("redis://", false, false), ("rediss://", true, false), ("redis+sentinel://", false, true), ("rediss+sentinel://", true, true),
+            ("redis+cluster://", false, false), ("rediss+cluster://", true, false),
         ]
         guard let (schemePrefix, usesTLS, usesSentinel) = schemes.first(where: { url.hasPrefix($0.0) }) else {
-            throw .init(url: url, reason: "must start with redis://, rediss://, redis+sentinel:// or rediss+sentinel://")
+            throw .init(
+                url: url,
+                reason: "must start with redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://")
         }
+        let usesCluster = schemePrefix.contains("+cluster")
         if usesTLS { tls = TLS() }
         var rest = Substring(url.dropFirst(schemePrefix.count))
         if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
@@ -159,6 +178,15 @@ public struct RedisConfiguration: Sendable, Equatable {
             }
             guard !nodes.isEmpty else { throw .init(url: url, reason: "no sentinel host") }
             sentinel = Sentinel(nodes: nodes, primaryName: String(primaryName))
+        } else if usesCluster {
+            guard database == 0 else { throw .init(url: url, reason: "a Redis Cluster has database 0 only") }
+            var seeds: [Endpoint] = []
+            for part in rest.split(separator: ",") {
+                let (host, port) = try Self.hostAndPort(part, url: url)
+                seeds.append(Endpoint(host: host ?? "127.0.0.1", port: port ?? 6379))
+            }
+            guard !seeds.isEmpty else { throw .init(url: url, reason: "no cluster node") }
+            cluster = Cluster(seeds: seeds)
         } else {
             let (host, port) = try Self.hostAndPort(rest, url: url)
             if let host { self.host = host }
@@ -216,7 +244,10 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var redactedURL: String {
         var auth = ""
         if let username { auth = username + (password == nil ? "" : ":***") + "@" } else if password != nil { auth = ":***@" }
-        let scheme = (tls == nil ? "redis" : "rediss") + (sentinel == nil ? "" : "+sentinel")
+        let scheme = (tls == nil ? "redis" : "rediss") + (sentinel == nil ? "" : "+sentinel") + (cluster == nil ? "" : "+cluster")
+        if let cluster {
+            return "\(scheme)://\(auth)\(cluster.seeds.map(\.description).joined(separator: ","))"
+        }
         if let sentinel {
             return "\(scheme)://\(auth)\(sentinel.nodes.map(\.description).joined(separator: ","))/\(sentinel.primaryName)/\(database)"
         }

@@ -1,0 +1,123 @@
+import Foundation
+import RedisClient
+import TestSupport
+
+/// A Redis Cluster of the test's own: three primaries and three replicas on free loopback ports,
+/// made by `redis-cli --cluster create --cluster-replicas 1`, with `cluster-node-timeout 1000` so a
+/// killed primary's replica takes over within seconds. Stopped with SIGKILL: nothing to wait for on
+/// a cooperative thread.
+final class RedisClusterTopology: @unchecked Sendable {
+    static let available = FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-cli")
+
+    let ports: [Int]
+    /// Each node's cluster bus port, chosen free too: the default (port + 10000) may be taken or
+    /// beyond 65535 for a port from the kernel's ephemeral range.
+    private let busPorts: [Int]
+    private let directory: URL
+    private var processes: [Int: ChildProcess] = [:]
+
+    private init() throws {
+        let free = try FreePort.loopback(count: 12)
+        ports = Array(free[..<6])
+        busPorts = Array(free[6...])
+        directory = try TemporaryDirectory.make("wd-cluster")
+    }
+
+    /// The `redis+cluster://` URL naming two of the nodes as seeds.
+    var url: String { "redis+cluster://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])" }
+
+    static func start() async throws -> RedisClusterTopology {
+        let topology = try RedisClusterTopology()
+        do {
+            try await topology.create()
+            return topology
+        } catch {
+            topology.stop()
+            throw error
+        }
+    }
+
+    private func create() async throws {
+        for (port, busPort) in zip(ports, busPorts) {
+            let folder = directory.appendingPathComponent("\(port)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            processes[port] = try ChildProcess.launch([
+                "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder.path,
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--cluster-port", "\(busPort)",
+            ])
+        }
+        for port in ports { try await RedisServerProcess.waitUntilAnswering(port: port) }
+        let create = try ChildProcess.launch(
+            ["redis-cli", "--cluster", "create"] + ports.map { "127.0.0.1:\($0)" } + ["--cluster-replicas", "1", "--cluster-yes"],
+            log: directory.appendingPathComponent("create.log"))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while create.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        create.kill()
+        // Ready when every node agrees the cluster is up and every replica has synced.
+        for port in ports {
+            try await waitUntil("cluster_state:ok on \(port)") {
+                try await self.admin(port) { try await $0.command("CLUSTER", "INFO").string?.contains("cluster_state:ok") == true }
+            }
+        }
+        for port in ports {
+            try await waitUntil("replication on \(port)") {
+                try await self.admin(port) { redis in
+                    let info = try await redis.command("INFO", "replication").string ?? ""
+                    return info.contains("role:master") || info.contains("master_link_status:up")
+                }
+            }
+        }
+    }
+
+    /// Runs `body` with a plain client on one node (no redirects followed).
+    func admin<T: Sendable>(_ port: Int, _ body: (RedisClient) async throws -> T) async throws -> T {
+        let client = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: port, connections: 1))
+        defer { client.close() }
+        return try await body(client)
+    }
+
+    /// The node id and port of each primary, with the slot ranges it serves.
+    func primaries() async throws -> [(id: String, port: Int)] {
+        let nodes = try await admin(ports[0]) { try await $0.command("CLUSTER", "NODES").string ?? "" }
+        return nodes.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count >= 8, fields[2].contains("master"), !fields[2].contains("fail"),
+                let address = fields[1].split(separator: "@").first, let port = address.split(separator: ":").last.flatMap({ Int($0) })
+            else { return nil }
+            return (String(fields[0]), port)
+        }
+    }
+
+    /// The port of the node serving `slot` as primary, asked of `CLUSTER SLOTS` on a live node.
+    func primaryPort(ofSlot slot: Int) async throws -> Int? {
+        for port in ports where processes[port] != nil {
+            guard let ranges = try? await admin(port, { try await $0.command("CLUSTER", "SLOTS").array }) else { continue }
+            for range in ranges {
+                guard let parts = range.array, let start = parts[0].int, let end = parts[1].int, (start...end).contains(slot) else { continue }
+                return parts[2].array?[1].int
+            }
+        }
+        return nil
+    }
+
+    /// SIGKILL for one node: a crash.
+    func kill(port: Int) {
+        processes[port]?.kill()
+        processes[port] = nil
+    }
+
+    func stop() {
+        for process in processes.values { process.kill() }
+        processes = [:]
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func waitUntil(_ what: String, _ condition: @escaping () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw RedisError.connection("the cluster did not come up: no \(what) within 30 s")
+    }
+}
