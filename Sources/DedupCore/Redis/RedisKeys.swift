@@ -24,6 +24,23 @@ public struct RedisKeys: Sendable, Equatable {
         "\(prefix):{\(shard)}:dead"
     }
 
+    /// `prefix:{s}:stats:SOURCE:`: the accept script appends the minute (`YYYYMMDDHHMM`, UTC, from
+    /// Redis's clock) to name the hash that counts that source's messages in that minute.
+    public func statsPrefix(shard: Int, source: String) -> String {
+        "\(prefix):{\(shard)}:stats:\(source):"
+    }
+
+    /// `prefix:{s}:stats:SOURCE:YYYYMMDDHHMM`, one minute's counters of a source (TTL 48 h).
+    public func stats(shard: Int, source: String, minute: String) -> String {
+        statsPrefix(shard: shard, source: source) + minute
+    }
+
+    /// `prefix:{s}:stats:sources`, a sorted set of the sources counted on this shard, scored by the
+    /// unix time of their latest counted minute, so the counters are found without scanning keys.
+    public func statsSources(shard: Int) -> String {
+        "\(prefix):{\(shard)}:stats:sources"
+    }
+
     /// `prefix:{s}:ratelimit:SOURCE`, the source's token bucket.
     public func ratelimit(shard: Int, source: String) -> String {
         "\(prefix):{\(shard)}:ratelimit:\(source)"

@@ -100,7 +100,8 @@ struct WebhookController<Context: RequestContext>: Sendable {
         let requests = derivation.items.map { item in
             AcceptRequest(
                 source: source, key: item.key, ttl: derivation.ttl ?? configuration.dedupTTL, path: path,
-                receivedAt: receivedAt, contentType: webhook.contentType ?? "", headersJSON: headersJSON, body: item.body)
+                receivedAt: receivedAt, contentType: webhook.contentType ?? "", headersJSON: headersJSON, body: item.body,
+                entryPoint: item.entryPoint)
         }
         let results: [AcceptResult]
         do {

@@ -13,6 +13,8 @@ struct AcceptRequest: Sendable {
     var contentType: String
     var headersJSON: Data
     var body: Data
+    /// Evolution's `entryPointConversionSource`, counted per minute for duplicates (see ``AcceptScript``).
+    var entryPoint: String? = nil
 }
 
 /// What Redis said about one message.
@@ -99,6 +101,8 @@ struct AcceptStore: Sendable {
         return [
             RedisArgument(keys.seen(shard: shard, source: request.source, key: request.key)),
             RedisArgument(keys.stream(shard: shard)),
+            RedisArgument(keys.statsPrefix(shard: shard, source: request.source)),
+            RedisArgument(keys.statsSources(shard: shard)),
         ]
     }
 
@@ -107,6 +111,9 @@ struct AcceptStore: Sendable {
             RedisArgument(request.ttl),
             RedisArgument(String(request.receivedAt)),
             RedisArgument(byJSON),
+            RedisArgument(request.source),
+            RedisArgument(receiverName),
+            RedisArgument(Self.entryPointField(request.entryPoint)),
             "key", RedisArgument(request.key),
             "source", RedisArgument(request.source),
             "path", RedisArgument(request.path),
@@ -116,6 +123,22 @@ struct AcceptStore: Sendable {
             "headers", RedisArgument(request.headersJSON),
             "body", RedisArgument(request.body),
         ]
+    }
+
+    /// The entry point as a hash field name: it comes from the body, so anything but a short
+    /// `[A-Za-z0-9_.-]` name counts as `other` rather than inventing fields; none is "".
+    static func entryPointField(_ entryPoint: String?) -> String {
+        guard let entryPoint, !entryPoint.isEmpty else { return "" }
+        let allowed = entryPoint.utf8.count <= 64 && entryPoint.utf8.allSatisfy(isEntryPointByte)
+        return allowed ? entryPoint : "other"
+    }
+
+    private static func isEntryPointByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
+        case UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"): true
+        default: false
+        }
     }
 
     private static func result(from reply: RESPValue) throws(RedisError) -> AcceptResult {
