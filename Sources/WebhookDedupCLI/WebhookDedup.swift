@@ -7,6 +7,6 @@ struct WebhookDedup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook-dedup",
         abstract: "Webhook deduplication gateway: receivers record each message once in Redis, deliverers post it downstream.",
-        subcommands: [ReceiveCommand.self, DeliverCommand.self, DeadLettersCommand.self, StatsCommand.self]
+        subcommands: [ReceiveCommand.self, DeliverCommand.self, DeadLettersCommand.self, StatsCommand.self, ConsoleCommand.self]
     )
 }

@@ -1,0 +1,74 @@
+import Console
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import RedisClient
+import Testing
+
+/// What the API answers about dead letters and single messages, against real Redis data.
+@Suite(.enabled(if: ConsoleTest.redisAvailable, ConsoleTest.skipReason))
+struct ConsoleDataTests {
+    @Test func deadLettersShowErrorAttemptsAndBodyButNoSecrets() async throws {
+        try await ConsoleTest.withConsole { client, prefix, redis in
+            let ref = try await ConsoleTest.addDeadLetter(prefix: prefix, redis: redis)
+            let response = try await client.execute(uri: "/api/dead-letters", method: .get, headers: ConsoleTest.bearer) { $0 }
+            #expect(response.status == .ok)
+            for secret in ["HEADER-SECRET-1", "SIG-SECRET-2", "BODY-SECRET-3"] { #expect(!response.text.contains(secret), "\(secret)") }
+            #expect(response.json["total"] as? Int == 1)
+            let letter = try #require((response.json["letters"] as? [[String: Any]])?.first)
+            #expect(letter["ref"] as? String == ref)
+            #expect(letter["error"] as? String == "HTTP 500 from downstream")
+            #expect(letter["attempts"] as? Int == 10)
+            #expect((letter["body_preview"] as? String)?.contains("messages.upsert") == true)
+            #expect((letter["headers"] as? [String: String])?["content-type"] == "application/json")
+        }
+    }
+
+    @Test func deleteRemovesTheDeadLetterForGood() async throws {
+        try await ConsoleTest.withConsole { client, prefix, redis in
+            let ref = try await ConsoleTest.addDeadLetter(prefix: prefix, redis: redis)
+            let session = try await client.execute(uri: "/api/session", method: .get, headers: ConsoleTest.bearer) { $0.json }
+            var headers = ConsoleTest.bearer
+            headers[.contentType] = "application/json"
+            headers[ConsoleAuth.csrfHeader] = try #require(session["csrf_token"] as? String)
+            let answer = try await client.execute(
+                uri: "/api/dead-letters/delete", method: .post, headers: headers, body: ByteBuffer(string: #"{"ids":["\#(ref)","0:1-1","x"]}"#)
+            ) { $0.json }
+            #expect(answer["done"] as? [String] == [ref])
+            #expect(answer["not_found"] as? [String] == ["0:1-1", "x"])
+            #expect(try await redis.command("XLEN", .init("\(prefix):{0}:dead")).int == 0)
+            #expect(try await redis.command("XLEN", .init("\(prefix):{0}:stream")).int == 0)
+        }
+    }
+
+    @Test func lookUpFollowsAMessageFromWaitingToDelivering() async throws {
+        try await ConsoleTest.withConsole { client, prefix, redis in
+            let id = try #require(
+                try await redis.command("XADD", .init("\(prefix):{0}:stream"), "*", "key", "m/1", "source", "evolution", "body", "{}").string)
+            _ = try await redis.command(
+                "SET", .init("\(prefix):{0}:seen:evolution:m/1"), .init(#"{"id":"\#(id)","at":1,"by":"receiver-2"}"#), "EX", "600")
+            let lookup = { () async throws -> [String: Any] in
+                try await client.execute(uri: "/api/messages/evolution/m%2F1", method: .get, headers: ConsoleTest.bearer) { $0.json }
+            }
+            var answer = try await lookup()
+            #expect(answer["state"] as? String == "waiting")
+            #expect(answer["seen_key"] as? String == "\(prefix):{0}:seen:evolution:m/1")
+            #expect((answer["ttl_seconds"] as? Int).map { $0 > 500 && $0 <= 600 } == true)
+            #expect((answer["stream_entry"] as? [String: Any])?["id"] as? String == id)
+            #expect((answer["seen"] as? [String: Any])?["by"] as? String == "receiver-2")
+
+            _ = try await redis.command("XGROUP", "CREATE", .init("\(prefix):{0}:stream"), "deliverers", "0")
+            _ = try await redis.command(
+                "XREADGROUP", "GROUP", "deliverers", "deliverer-1", "COUNT", "1", "STREAMS", .init("\(prefix):{0}:stream"), ">")
+            answer = try await lookup()
+            #expect(answer["state"] as? String == "delivering")
+            #expect((answer["pending"] as? [String: Any])?["consumer"] as? String == "deliverer-1")
+
+            _ = try await redis.command("XDEL", .init("\(prefix):{0}:stream"), .init(id))
+            #expect(try await lookup()["state"] as? String == "delivered")
+            let unknown = try await client.execute(uri: "/api/messages/evolution/nope", method: .get, headers: ConsoleTest.bearer) { $0.json }
+            #expect(unknown["state"] as? String == "unknown")
+        }
+    }
+}

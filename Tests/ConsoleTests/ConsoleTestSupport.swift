@@ -1,0 +1,97 @@
+import Console
+import DedupCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import RedisClient
+import Testing
+
+/// What the console's tests share: the test Redis (scripts/test starts one and sets REDIS_URL), a
+/// key prefix per test, and the console built as `webhook-dedup console` builds it.
+enum ConsoleTest {
+    static let redisURL = ProcessInfo.processInfo.environment["REDIS_URL"]
+    static let redisAvailable = redisURL != nil
+    static let skipReason: Comment = "REDIS_URL not set: run scripts/test, which starts a redis-server"
+    static let token = "console-test-token-0123456789"
+
+    static func redis() throws -> RedisClient {
+        var configuration = try RedisConfiguration(url: redisURL ?? "redis://127.0.0.1:6379/0", environment: ProcessInfo.processInfo.environment)
+        configuration.commandTimeout = .seconds(5)
+        configuration.connectTimeout = .seconds(5)
+        return RedisClient(configuration: configuration)
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "console-test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    static func configuration(prefix: String, token: String? = ConsoleTest.token) -> ConsoleConfiguration {
+        var configuration = ConsoleConfiguration()
+        configuration.port = 0
+        configuration.keyPrefix = prefix
+        configuration.token = token
+        configuration.windowMinutes = 10
+        return configuration
+    }
+
+    static func newPrefix() -> String { "c" + UUID().uuidString.prefix(8).lowercased() }
+
+    /// Deletes every key under `prefix` (tests only: the product never scans).
+    static func deleteAll(prefix: String, redis: RedisClient) async {
+        var cursor = "0"
+        repeat {
+            guard let reply = try? await redis.command("SCAN", .init(cursor), "MATCH", .init(prefix + ":*"), "COUNT", 1000),
+                let parts = reply.array, parts.count == 2
+            else { return }
+            cursor = parts[0].string ?? "0"
+            for key in parts[1].array?.compactMap(\.string) ?? [] { _ = try? await redis.command("DEL", .init(key)) }
+        } while cursor != "0"
+    }
+
+    /// Runs `test` against a console on a fresh prefix; the prefix's keys are deleted afterwards.
+    static func withConsole(
+        token: String? = ConsoleTest.token,
+        _ test: @Sendable (any TestClientProtocol, String, RedisClient) async throws -> Void
+    ) async throws {
+        let prefix = newPrefix()
+        let redis = try redis()
+        defer { redis.close() }
+        let app = buildConsoleApplication(configuration: configuration(prefix: prefix, token: token), redis: redis, logger: logger)
+        do {
+            try await app.test(.router) { client in try await test(client, prefix, redis) }
+        } catch {
+            await deleteAll(prefix: prefix, redis: redis)
+            throw error
+        }
+        await deleteAll(prefix: prefix, redis: redis)
+    }
+
+    /// A dead letter as the deliverer writes one, with a secret in its headers and in its body.
+    @discardableResult
+    static func addDeadLetter(prefix: String, redis: RedisClient, key: String = "k1") async throws -> String {
+        let reply = try await redis.command(
+            "XADD", .init("\(prefix):{0}:dead"), "*", "key", .init(key), "source", "evolution", "path", "/webhook/evolution",
+            "received_at", "1764550000000", "receiver", "receiver-1", "content_type", "application/json",
+            "headers", #"{"content-type":"application/json","apikey":"HEADER-SECRET-1","x-hub-signature-256":"sha256=SIG-SECRET-2"}"#,
+            "body", #"{"event":"messages.upsert","apikey":"BODY-SECRET-3","data":{"key":{"id":"ABC"}}}"#,
+            "original_id", "1764550000000-0", "error", "HTTP 500 from downstream", "attempts", "10", "failed_at", "1764550100000")
+        return "0:" + (reply.string ?? "")
+    }
+
+    static let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
+}
+
+extension Data {
+    init(buffer: ByteBuffer) { self.init(buffer.readableBytesView) }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
+    }
+    var text: String { String(buffer: body) }
+}
