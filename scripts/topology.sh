@@ -248,6 +248,21 @@ topo_start_deliverers() {
     for n in $(seq 1 "$1"); do topo_start_deliverer "$n" || return 1; done
 }
 
+# topo_start_console [PORT]: `webhook-dedup console` on 127.0.0.1:PORT (default WD_CONSOLE_PORT, else
+# a free port), stopped with the helpers; WD_CONSOLE_TOKEN passes through. Sets TOPO_CONSOLE_PORT and
+# waits for /healthz.
+topo_start_console() {
+    TOPO_CONSOLE_PORT="${1:-${WD_CONSOLE_PORT:-$(free_port)}}"
+    _topo_spawn "$TOPO_DIR/logs/console.log" "$TOPO_DIR/logs/console.log" \
+        env WD_CONSOLE_HOST=127.0.0.1 WD_CONSOLE_PORT="$TOPO_CONSOLE_PORT" "$WD_BIN" console
+    topo_track "$TOPO_SPAWNED_PID"
+    if ! wait_for_http "http://127.0.0.1:$TOPO_CONSOLE_PORT/healthz" 30; then
+        echo "the console did not start; last lines of $TOPO_DIR/logs/console.log:" >&2
+        tail -5 "$TOPO_DIR/logs/console.log" >&2
+        return 1
+    fi
+}
+
 # topo_delivered_lines: lines the deliverers wrote to stdout so far (downstream `-`).
 topo_delivered_lines() {
     cat "$TOPO_DIR"/logs/deliverer-*.out 2>/dev/null | wc -l

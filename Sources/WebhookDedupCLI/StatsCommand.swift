@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Deliverer
 import Logging
 import RedisClient
@@ -7,7 +8,8 @@ import RedisClient
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Print one JSON object: per shard stream length, group pending and lag, consumers with idle time, dead letters; plus totals."
+        abstract:
+            "Print one JSON object: per shard stream length, group pending and lag, consumers with idle time, dead letters; totals; and the last hour of the per-minute counters (last_hour)."
     )
 
     @OptionGroup var redis: RedisOptions
@@ -27,7 +29,9 @@ struct StatsCommand: AsyncParsableCommand {
         defer { client.close() }
         do {
             let report = try await StatsReport.collect(redis: client, keyPrefix: prefix, shards: shards, group: group)
-            print(report.json())
+            let now = try await RedisClock.nowMs(client)
+            let lastHour = try await MinuteCounters.read(redis: client, keyPrefix: prefix, shards: shards, minutes: 60, nowMs: now)
+            print(lastHour.json(addedTo: report.json(), as: "last_hour"))
         } catch {
             printError("webhook-dedup: stats: \(error)")
             throw ExitCode(1)
