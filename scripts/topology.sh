@@ -324,5 +324,201 @@ topo_stop() {
         _topo_wait_exit "$TOPO_REDIS_PID" 15
         TOPO_REDIS_PID=""
     fi
+    _topo_stop_ha
+    return 0
+}
+
+# --- Redis Sentinel and Redis Cluster (scripts/run --redis sentinel|cluster, scripts/chaos) ---------
+# Data nodes and sentinels run from deploy/redis.conf on free loopback ports, each in
+# TOPO_DIR/<kind>/<port> made fresh (a cluster's nodes.conf names the ports of its own run).
+# TOPO_HA_PID[port] is each process; topo_stop stops them after the receivers and deliverers.
+TOPO_HA_PORTS=()        # data nodes: sentinel primary first, then its replicas; the six cluster nodes
+TOPO_SENTINEL_PORTS=()
+declare -A TOPO_HA_PID=()
+declare -A TOPO_HA_BUS=()   # cluster node port -> its cluster bus port
+TOPO_SENTINEL_NAME=wdprimary
+
+# _topo_start_node PORT DIR ARGS...: one redis-server (deploy/redis.conf, AOF) for an HA topology.
+_topo_start_node() {
+    local port="$1" dir="$2"
+    shift 2
+    mkdir -p "$dir" || return 1
+    _topo_spawn "$TOPO_DIR/logs/redis-$port.log" "$TOPO_DIR/logs/redis-$port.log" \
+        redis-server "$TOPO_ROOT/deploy/redis.conf" --port "$port" --dir "$dir" --daemonize no --logfile "" "$@"
+    TOPO_HA_PID[$port]=$TOPO_SPAWNED_PID
+    wait_for_redis "$port" || { tail -5 "$TOPO_DIR/logs/redis-$port.log" >&2; return 1; }
+}
+
+# _topo_wait_for SECONDS WHAT CMD...: polls CMD every 0.2 s until it succeeds.
+_topo_wait_for() {
+    local deadline=$(( $(date +%s) + $1 )) what="$2"
+    shift 2
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "no $what within the time allowed" >&2
+    return 1
+}
+
+# topo_start_redis_sentinel: a primary, 2 replicas and 3 sentinels (quorum 2,
+# down-after-milliseconds 1000). Exports REDIS_URL=redis+sentinel://.../wdprimary.
+topo_start_redis_sentinel() {
+    local dir="$TOPO_DIR/sentinel" port n urls=()
+    rm -rf "$dir" && mkdir -p "$dir" || return 1
+    for n in 0 1 2; do
+        port=$(free_port)
+        if [ "$n" = 0 ]; then
+            _topo_start_node "$port" "$dir/$port" || return 1
+        else
+            _topo_start_node "$port" "$dir/$port" --replicaof 127.0.0.1 "${TOPO_HA_PORTS[0]}" || return 1
+        fi
+        TOPO_HA_PORTS+=("$port")
+    done
+    for n in 1 2 3; do
+        port=$(free_port)
+        cat >"$dir/sentinel-$port.conf" <<CONF
+port $port
+bind 127.0.0.1
+dir $dir
+sentinel monitor $TOPO_SENTINEL_NAME 127.0.0.1 ${TOPO_HA_PORTS[0]} 2
+sentinel down-after-milliseconds $TOPO_SENTINEL_NAME 1000
+sentinel failover-timeout $TOPO_SENTINEL_NAME 10000
+CONF
+        _topo_spawn "$TOPO_DIR/logs/sentinel-$port.log" "$TOPO_DIR/logs/sentinel-$port.log" redis-sentinel "$dir/sentinel-$port.conf"
+        TOPO_HA_PID[$port]=$TOPO_SPAWNED_PID
+        TOPO_SENTINEL_PORTS+=("$port")
+        wait_for_redis "$port" || return 1
+        urls+=("127.0.0.1:$port")
+    done
+    # Ready when the replicas are in sync and every sentinel sees both replicas and the other two.
+    _topo_wait_for 30 "replicas in sync" _topo_replicas_synced "${TOPO_HA_PORTS[0]}" 2 || return 1
+    for port in "${TOPO_SENTINEL_PORTS[@]}"; do
+        _topo_wait_for 30 "sentinel $port seeing its peers" _topo_sentinel_ready "$port" || return 1
+    done
+    REDIS_URL="redis+sentinel://$(IFS=,; echo "${urls[*]}")/$TOPO_SENTINEL_NAME"
+    export REDIS_URL
+}
+
+_topo_replicas_synced() {
+    [ "$(redis-cli -p "$1" INFO replication | grep -c 'state=online')" -ge "$2" ]
+}
+
+_topo_sentinel_ready() {
+    local info
+    info=$(redis-cli -p "$1" SENTINEL master "$TOPO_SENTINEL_NAME" | paste - -)
+    echo "$info" | grep -qP '^num-slaves\t2$' && echo "$info" | grep -qP '^num-other-sentinels\t2$'
+}
+
+# topo_sentinel_primary_port: the port the sentinels name as primary now.
+topo_sentinel_primary_port() {
+    local port
+    for port in "${TOPO_SENTINEL_PORTS[@]}"; do
+        redis-cli -p "$port" SENTINEL get-master-addr-by-name "$TOPO_SENTINEL_NAME" 2>/dev/null | tail -1 && return 0
+    done
+    return 1
+}
+
+# topo_start_redis_cluster: 3 primaries and 3 replicas joined by redis-cli --cluster create
+# (cluster-node-timeout 1000). Exports REDIS_URL=redis+cluster://... naming three seed nodes.
+topo_start_redis_cluster() {
+    local dir="$TOPO_DIR/cluster" port bus n nodes=()
+    rm -rf "$dir" && mkdir -p "$dir" || return 1
+    for n in 1 2 3 4 5 6; do
+        port=$(free_port)
+        # The bus port is chosen too: port + 10000 may be taken, or beyond 65535.
+        bus=$(free_port)
+        while [ "$bus" = "$port" ]; do bus=$(free_port); done
+        _topo_start_node "$port" "$dir/$port" --cluster-enabled yes --cluster-config-file nodes.conf \
+            --cluster-node-timeout 1000 --cluster-port "$bus" || return 1
+        TOPO_HA_BUS[$port]=$bus
+        TOPO_HA_PORTS+=("$port")
+        nodes+=("127.0.0.1:$port")
+    done
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$TOPO_DIR/logs/cluster-create.log" 2>&1 || {
+        tail -5 "$TOPO_DIR/logs/cluster-create.log" >&2
+        return 1
+    }
+    for port in "${TOPO_HA_PORTS[@]}"; do
+        _topo_wait_for 30 "cluster_state:ok on $port" _topo_cluster_ok "$port" || return 1
+    done
+    _topo_wait_for 30 "3 replicas in sync" _topo_cluster_replicas_synced 3 || return 1
+    REDIS_URL="redis+cluster://$(IFS=,; echo "${nodes[*]:0:3}")"
+    export REDIS_URL
+}
+
+# _topo_cluster_replicas_synced COUNT: COUNT nodes are replicas with their link to the primary up.
+_topo_cluster_replicas_synced() {
+    local port synced=0
+    for port in "${TOPO_HA_PORTS[@]}"; do
+        if redis-cli -p "$port" INFO replication 2>/dev/null | grep -q '^master_link_status:up'; then synced=$((synced + 1)); fi
+    done
+    [ "$synced" -ge "$1" ]
+}
+
+_topo_cluster_ok() {
+    redis-cli -p "$1" CLUSTER INFO | grep -q '^cluster_state:ok'
+}
+
+# topo_cluster_primaries: the ports of the live nodes that are primaries now, one per line.
+topo_cluster_primaries() {
+    local port
+    for port in "${TOPO_HA_PORTS[@]}"; do
+        _topo_running "${TOPO_HA_PID[$port]:-}" || continue
+        if redis-cli -p "$port" INFO replication 2>/dev/null | grep -q '^role:master'; then echo "$port"; fi
+    done
+}
+
+# topo_cluster_port_of_shard N: the port of the primary holding shard N's keys ({N}).
+topo_cluster_port_of_shard() {
+    local slot port
+    slot=$(redis-cli -p "${TOPO_HA_PORTS[0]}" CLUSTER KEYSLOT "{$1}")
+    for port in "${TOPO_HA_PORTS[@]}"; do
+        _topo_running "${TOPO_HA_PID[$port]:-}" || continue
+        redis-cli -p "$port" --json CLUSTER SLOTS 2>/dev/null | python3 -c '
+import json, sys
+slot = int(sys.argv[1])
+for r in json.load(sys.stdin):
+    if r[0] <= slot <= r[1]:
+        print(r[2][1]); break
+' "$slot" && return 0
+    done
+    return 1
+}
+
+# topo_ha_kill PORT: kill -9 of one data node or sentinel (a crash).
+topo_ha_kill() {
+    kill -KILL "${TOPO_HA_PID[$1]}" 2>/dev/null || true
+    _topo_wait_exit "${TOPO_HA_PID[$1]}" 5
+    TOPO_HA_PID[$1]=""
+}
+
+# topo_ha_start PORT: starts a killed cluster node or sentinel-topology data node again, with its
+# data directory and (for a cluster) nodes.conf: it rejoins as a replica.
+topo_ha_start() {
+    local port="$1" dir
+    for dir in "$TOPO_DIR/cluster/$port" "$TOPO_DIR/sentinel/$port"; do
+        [ -d "$dir" ] || continue
+        if [ -f "$dir/nodes.conf" ]; then
+            _topo_start_node "$port" "$dir" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 1000 \
+                --cluster-port "${TOPO_HA_BUS[$port]}"
+        else
+            _topo_start_node "$port" "$dir" --replicaof 127.0.0.1 "$(topo_sentinel_primary_port)"
+        fi
+        return
+    done
+    return 1
+}
+
+# _topo_stop_ha: SIGTERM to every HA process (AOF fsynced on the way out), bounded.
+_topo_stop_ha() {
+    local port
+    for port in "${!TOPO_HA_PID[@]}"; do
+        if [ -n "${TOPO_HA_PID[$port]}" ]; then kill -TERM "${TOPO_HA_PID[$port]}" 2>/dev/null || true; fi
+    done
+    for port in "${!TOPO_HA_PID[@]}"; do
+        [ -n "${TOPO_HA_PID[$port]}" ] && _topo_wait_exit "${TOPO_HA_PID[$port]}" 15
+        TOPO_HA_PID[$port]=""
+    done
     return 0
 }
