@@ -339,12 +339,15 @@ declare -A TOPO_HA_BUS=()   # cluster node port -> its cluster bus port
 TOPO_SENTINEL_NAME=wdprimary
 
 # _topo_start_node PORT DIR ARGS...: one redis-server (deploy/redis.conf, AOF) for an HA topology.
+# Each node runs from its own copy of the file: sentinels and failovers rewrite a node's config file
+# (CONFIG REWRITE), and the repository's must stay as it is.
 _topo_start_node() {
     local port="$1" dir="$2"
     shift 2
     mkdir -p "$dir" || return 1
+    [ -f "$dir/redis.conf" ] || cp "$TOPO_ROOT/deploy/redis.conf" "$dir/redis.conf" || return 1
     _topo_spawn "$TOPO_DIR/logs/redis-$port.log" "$TOPO_DIR/logs/redis-$port.log" \
-        redis-server "$TOPO_ROOT/deploy/redis.conf" --port "$port" --dir "$dir" --daemonize no --logfile "" "$@"
+        redis-server "$dir/redis.conf" --port "$port" --dir "$dir" --daemonize no --logfile "" "$@"
     TOPO_HA_PID[$port]=$TOPO_SPAWNED_PID
     wait_for_redis "$port" || { tail -5 "$TOPO_DIR/logs/redis-$port.log" >&2; return 1; }
 }
