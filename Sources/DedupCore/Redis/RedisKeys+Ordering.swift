@@ -18,4 +18,16 @@ extension RedisKeys {
     public func partitionFence(_ partition: Int, destination: String, shards: Int) -> String {
         "\(prefix):{\(OrderingPartition.shard(ofPartition: partition, shards: shards))}:fence:\(destination):\(partition)"
     }
+
+    /// `prefix:{s}:attempts:DESTINATION:P`, a hash of entry id → attempts made, so a new holder of
+    /// the partition goes on counting where the last one stopped.
+    public func partitionAttempts(_ partition: Int, destination: String, shards: Int) -> String {
+        "\(prefix):{\(OrderingPartition.shard(ofPartition: partition, shards: shards))}:attempts:\(destination):\(partition)"
+    }
+
+    /// `prefix:{0}:holders:DESTINATION`, a sorted set of the deliverers serving the ordered
+    /// destination, scored by their last heartbeat (unix ms): how many share its partitions.
+    public func partitionHolders(destination: String) -> String {
+        "\(prefix):{0}:holders:\(destination)"
+    }
 }

@@ -1,0 +1,154 @@
+import DedupCore
+import Foundation
+import NIOConcurrencyHelpers
+import RedisClient
+import Testing
+
+@testable import Deliverer
+
+/// Ordered delivery against the real Redis and a real HTTP sink: partitions written as the receiver
+/// writes them, two deliverers sharing them through leases.
+@Suite(.enabled(if: TestRedis.url != nil, TestRedis.skipReason))
+struct OrderedDeliveryTests {
+    static let partitions = 8
+
+    /// Writes `messages` entries for each of `conversations`, interleaved, each to its conversation's
+    /// partition, with a body `{"c":C,"n":N}`. Returns the total. Ids are given (`1-0`, `2-0`, ...) so
+    /// they are unique over all partitions, as the sink tells entries apart by id.
+    @discardableResult
+    static func write(_ redis: TestRedis, conversations: Int, messages: Int, destination: String = "bot") async throws -> Int {
+        var commands: [RedisCommand] = []
+        for n in 0..<messages {
+            for c in 0..<conversations {
+                let conversation = "chat-\(c)"
+                let partition = OrderingPartition.of(conversation: conversation, partitions: partitions)
+                let fields =
+                    TestRedis.fields(key: "\(conversation):\(n)", source: "evolution", body: Array(#"{"c":\#(c),"n":\#(n)}"#.utf8))
+                    + ["conversation", .init(conversation)]
+                commands.append(
+                    RedisCommand(
+                        [
+                            .init("XADD"), .init(redis.keys.partition(partition, destination: destination, shards: redis.shards)),
+                            .init("\(commands.count + 1)-0"),
+                        ]
+                            + fields))
+            }
+        }
+        for reply in try await redis.client.pipeline(commands) { _ = try reply.throwingServerError() }
+        return commands.count
+    }
+
+    static func destination(_ redis: TestRedis, maxAttempts: Int = 10, leaseTTL: Duration = .seconds(2)) -> OrderedDestination {
+        OrderedDestination(
+            name: "bot", partitions: partitions, shards: redis.shards, maxAttempts: maxAttempts,
+            backoff: RetryBackoff(base: .milliseconds(20), max: .milliseconds(80)), finalStatuses: [410], deliveryTimeout: .seconds(1),
+            concurrency: 8, leaseTTL: leaseTTL)
+    }
+
+    /// Runs `count` ordered deliverers against `url` until `done` holds (or 60 s), then stops them.
+    static func deliver(_ redis: TestRedis, to url: URL, deliverers count: Int, destination: OrderedDestination, until done: () async throws -> Bool)
+        async throws
+    {
+        let stop = NIOLockedValueBox(false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                let downstream = HTTPDownstream(url: url, concurrency: 8, timeout: destination.deliveryTimeout)
+                let delivery = OrderedDelivery(
+                    redis: redis.client, keys: redis.keys, destination: destination, consumer: "ordered-\(index)", downstream: downstream, rate: nil,
+                    metrics: DeliveryMetrics(destination: destination.name), logger: testLogger("ordered"))
+                group.addTask {
+                    await delivery.run { stop.withLockedValue { $0 } }
+                    await downstream.shutdown()
+                }
+            }
+            let finished = try await eventually(timeout: .seconds(60), done)
+            stop.withLockedValue { $0 = true }
+            try await group.waitForAll()
+            #expect(finished)
+        }
+    }
+
+    /// Dead letters of the destination `bot` over all shards.
+    static func deadLetters(_ redis: TestRedis) async throws -> Int {
+        var total = 0
+        for shard in 0..<redis.shards { total += try await redis.length(redis.keys.dead(shard: shard, destination: "bot")) }
+        return total
+    }
+
+    /// The sequence numbers each conversation's 2xx deliveries arrived with, in arrival order.
+    static func arrivals(_ sink: RecordingSink) -> [Int: [Int]] {
+        var arrivals: [Int: [Int]] = [:]
+        for request in sink.delivered {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Int], let c = object["c"], let n = object["n"]
+            else { continue }
+            arrivals[c, default: []].append(n)
+        }
+        return arrivals
+    }
+
+    @Test func everyConversationArrivesCompleteAndInOrderAcrossTwoDeliverers() async throws {
+        try await withTestRedis(shards: 2) { redis in
+            let total = try await Self.write(redis, conversations: 20, messages: 15)
+            // Fails a tenth of first attempts, answers after 0-20 ms.
+            let sink = RecordingSink { id, seen in
+                (seen == 1 && (Int(id.split(separator: "-").first ?? "") ?? 0) % 10 == 0 ? 503 : 200, .milliseconds(Int.random(in: 0...20)))
+            }
+            try await sink.run { url in
+                try await Self.deliver(redis, to: url, deliverers: 2, destination: Self.destination(redis)) {
+                    Set(sink.delivered.map(\.entryID)).count == total
+                }
+            }
+            let arrivals = Self.arrivals(sink)
+            #expect(arrivals.count == 20)
+            for (conversation, sequence) in arrivals {
+                #expect(sequence == Array(0..<15), "conversation \(conversation) arrived as \(sequence)")
+            }
+            #expect(sink.requests.contains { $0.status == 503 }, "some first attempts failed and were retried in order")
+            for partition in 0..<Self.partitions {
+                #expect(try await redis.length(redis.keys.partition(partition, destination: "bot", shards: 2)) == 0)
+            }
+            #expect(try await Self.deadLetters(redis) == 0)
+        }
+    }
+
+    @Test func aFailingConversationHoldsBackOnlyItselfAndItsDeadLetterNamesWhatWentOn() async throws {
+        try await withTestRedis(shards: 1) { redis in
+            try await Self.write(redis, conversations: 6, messages: 5)
+            // chat-0 always answers 500; everything else 200.
+            let sink = RecordingSink()
+            let failing = Locked(Set<String>())
+            let ids =
+                try await redis.client.command(
+                    "XRANGE",
+                    .init(
+                        redis.keys.partition(OrderingPartition.of(conversation: "chat-0", partitions: Self.partitions), destination: "bot", shards: 1)
+                    ), "-", "+"
+                ).array ?? []
+            for reply in ids {
+                if let entry = StreamEntry(shard: 0, reply: reply), entry.text("conversation") == "chat-0" {
+                    failing.withLock { _ = $0.insert(entry.id) }
+                }
+            }
+            sink.setBehavior { id, _ in (failing.withLock { $0.contains(id) } ? 500 : 200, .zero) }
+            try await sink.run { url in
+                try await Self.deliver(redis, to: url, deliverers: 1, destination: Self.destination(redis, maxAttempts: 3)) {
+                    try await Self.deadLetters(redis) == 5 && sink.delivered.count == 25
+                }
+            }
+            let arrivals = Self.arrivals(sink)
+            for c in 1..<6 { #expect(arrivals[c] == Array(0..<5)) }
+            #expect(arrivals[0] == nil)
+            // Each of chat-0's entries failed 3 times, in order, and the first dead letter names the
+            // four entries that went on after it.
+            let failed = failing.withLock { $0 }
+            let attempts = sink.requests.filter { failed.contains($0.entryID) }
+            #expect(attempts.count == 15)
+            let dead = try await redis.client.command("XRANGE", .init(redis.keys.dead(shard: 0, destination: "bot")), "-", "+").array ?? []
+            let letters = dead.compactMap { StreamEntry(shard: 0, reply: $0) }
+            #expect(letters.map { $0.key } == (0..<5).map { "chat-0:\($0)" })
+            #expect(letters.first?.text("went_on").split(separator: ",").count == 4)
+            #expect(letters.last?.text("went_on") == "")
+            #expect(letters.allSatisfy { $0.text("attempts") == "3" })
+        }
+    }
+}
