@@ -3,8 +3,13 @@
 public struct DeadLetter: Sendable, Equatable {
     /// The dead-letter stream entry itself (`shard` and `id` are its place in the dead stream).
     public var entry: StreamEntry
+    /// The destination whose dead letters hold it.
+    public var destination: String
 
-    public init(entry: StreamEntry) { self.entry = entry }
+    public init(entry: StreamEntry, destination: String = "default") {
+        self.entry = entry
+        self.destination = destination
+    }
 
     public var shard: Int { entry.shard }
     public var id: String { entry.id }
@@ -21,6 +26,7 @@ public struct DeadLetter: Sendable, Equatable {
     public var jsonObject: [String: Any] {
         var object = EntryJSON.object(entry)
         object["shard"] = shard
+        object["destination"] = destination
         return object
     }
 }

@@ -1,7 +1,8 @@
-import DedupCore
+public import DedupCore
 public import RedisClient
 
-/// Lists and replays the dead letters of every shard (`webhook-dedup dead-letters`).
+/// Lists and replays the dead letters of every shard of the given destinations
+/// (`webhook-dedup dead-letters`).
 ///
 /// Replay puts a dead letter's original fields back on its shard's stream as a new entry, so it is
 /// delivered again from attempt 1, and deletes the dead letter: one script per entry, so a crash
@@ -10,33 +11,39 @@ public struct DeadLetterStore: Sendable {
     private let redis: RedisClient
     private let keys: RedisKeys
     private let shards: Int
+    private let destinations: [String]
     private static let page = 100
 
-    public init(redis: RedisClient, keyPrefix: String, shards: Int) {
+    public init(redis: RedisClient, keyPrefix: String, shards: Int, destinations: [String] = [Destination.defaultName]) {
         self.redis = redis
         self.keys = RedisKeys(prefix: keyPrefix)
         self.shards = shards
+        self.destinations = destinations
         redis.register(DeliveryScripts.replay)
     }
 
     /// Dead letters in all shards.
     public func count() async throws(RedisError) -> Int {
-        let commands = (0..<shards).map { RedisCommand("XLEN", .init(keys.dead(shard: $0))) }
+        let commands = destinations.flatMap { destination in
+            (0..<shards).map { RedisCommand("XLEN", .init(keys.dead(shard: $0, destination: destination))) }
+        }
         var total = 0
         for reply in try await redis.pipeline(commands) { total += try reply.throwingServerError().int ?? 0 }
         return total
     }
 
-    /// The oldest `limit` dead letters across shards, oldest first (by when they failed).
+    /// The oldest `limit` dead letters across shards and destinations, oldest first (by when they failed).
     public func list(limit: Int) async throws(RedisError) -> [DeadLetter] {
         guard limit > 0 else { return [] }
-        let commands = (0..<shards).map { shard in
-            RedisCommand("XRANGE", .init(keys.dead(shard: shard)), "-", "+", "COUNT", .init(limit))
-        }
         var letters: [DeadLetter] = []
-        for (shard, reply) in try await redis.pipeline(commands).enumerated() {
-            for item in try reply.throwingServerError().array ?? [] {
-                if let entry = StreamEntry(shard: shard, reply: item) { letters.append(DeadLetter(entry: entry)) }
+        for destination in destinations {
+            let commands = (0..<shards).map { shard in
+                RedisCommand("XRANGE", .init(keys.dead(shard: shard, destination: destination)), "-", "+", "COUNT", .init(limit))
+            }
+            for (shard, reply) in try await redis.pipeline(commands).enumerated() {
+                for item in try reply.throwingServerError().array ?? [] {
+                    if let entry = StreamEntry(shard: shard, reply: item) { letters.append(DeadLetter(entry: entry, destination: destination)) }
+                }
             }
         }
         // Ids of different shards can be equal (same millisecond): the shard breaks the tie.
@@ -45,6 +52,7 @@ public struct DeadLetterStore: Sendable {
     }
 
     public struct Replayed: Sendable, Equatable {
+        public var destination: String
         public var shard: Int
         /// The dead letter's id (now deleted).
         public var deadID: String
@@ -62,10 +70,12 @@ public struct DeadLetterStore: Sendable {
         for name in ids {
             var found = false
             let (shards, id) = target(of: name)
-            for shard in shards {
-                if let done = try await replay(shard: shard, id: id) {
-                    replayed.append(done)
-                    found = true
+            for destination in destinations {
+                for shard in shards {
+                    if let done = try await replay(destination: destination, shard: shard, id: id) {
+                        replayed.append(done)
+                        found = true
+                    }
                 }
             }
             if !found { notFound.append(name) }
@@ -86,8 +96,16 @@ public struct DeadLetterStore: Sendable {
     /// after that point) wait for the next replay, so this always ends.
     public func replayAll() async throws(RedisError) -> [Replayed] {
         var replayed: [Replayed] = []
+        for destination in destinations {
+            replayed += try await replayAll(destination: destination)
+        }
+        return replayed
+    }
+
+    private func replayAll(destination: String) async throws(RedisError) -> [Replayed] {
+        var replayed: [Replayed] = []
         for shard in 0..<shards {
-            let dead = keys.dead(shard: shard)
+            let dead = keys.dead(shard: shard, destination: destination)
             guard let last = try await redis.command("XREVRANGE", .init(dead), "+", "-", "COUNT", "1").array?.first?.array?.first?.string
             else { continue }
             var start = "-"
@@ -95,7 +113,7 @@ public struct DeadLetterStore: Sendable {
                 let page = try await redis.command("XRANGE", .init(dead), .init(start), .init(last), "COUNT", .init(Self.page)).array ?? []
                 let ids = page.compactMap { $0.array?.first?.string }
                 for id in ids {
-                    if let done = try await replay(shard: shard, id: id) { replayed.append(done) }
+                    if let done = try await replay(destination: destination, shard: shard, id: id) { replayed.append(done) }
                 }
                 guard ids.count == Self.page, let lastSeen = ids.last, lastSeen != last else { break }
                 start = "(" + lastSeen
@@ -104,9 +122,11 @@ public struct DeadLetterStore: Sendable {
         return replayed
     }
 
-    private func replay(shard: Int, id: String) async throws(RedisError) -> Replayed? {
+    private func replay(destination: String, shard: Int, id: String) async throws(RedisError) -> Replayed? {
         let reply = try await redis.evalScript(
-            DeliveryScripts.replay, keys: [.init(keys.dead(shard: shard)), .init(keys.stream(shard: shard))], arguments: [.init(id)]
+            DeliveryScripts.replay,
+            keys: [.init(keys.dead(shard: shard, destination: destination)), .init(keys.stream(shard: shard, destination: destination))],
+            arguments: [.init(id)]
         )
         if let message = reply.errorMessage {
             // An id that is not a stream id is simply not a dead letter.
@@ -114,7 +134,7 @@ public struct DeadLetterStore: Sendable {
             throw .server(message)
         }
         guard let streamID = reply.string else { return nil }
-        return Replayed(shard: shard, deadID: id, streamID: streamID)
+        return Replayed(destination: destination, shard: shard, deadID: id, streamID: streamID)
     }
 }
 

@@ -1,8 +1,9 @@
-import DedupCore
+public import DedupCore
 import Foundation
 public import RedisClient
 
-/// `webhook-dedup stats`: what an operator needs to see whether delivery keeps up, as one JSON object.
+/// What an operator needs to see whether delivery to one destination keeps up, as one JSON object
+/// (`webhook-dedup stats` prints one per destination, see ``DeliveryStats``).
 ///
 /// Per shard: the stream length (the backlog, since delivered entries are deleted), the group's
 /// pending count (delivered to a consumer, not yet finished) and lag (never delivered yet), each
@@ -71,21 +72,24 @@ public struct StatsReport: Sendable, Codable, Equatable {
         }
     }
 
+    public var destination: String
     public var group: String
     public var shards: [Shard]
     public var totals: Totals
 
-    /// Reads the figures of every shard, one pipeline per shard.
-    public static func collect(redis: RedisClient, keyPrefix: String, shards: Int, group: String) async throws(RedisError) -> StatsReport {
+    /// Reads the figures of every shard of `destination`, one pipeline per shard.
+    public static func collect(
+        redis: RedisClient, keyPrefix: String, shards: Int, group: String, destination: String = Destination.defaultName
+    ) async throws(RedisError) -> StatsReport {
         let keys = RedisKeys(prefix: keyPrefix)
         var report: [Shard] = []
         for shard in 0..<shards {
-            let stream = keys.stream(shard: shard)
+            let stream = keys.stream(shard: shard, destination: destination)
             let replies = try await redis.pipeline([
                 RedisCommand("XLEN", .init(stream)),
                 RedisCommand("XINFO", "GROUPS", .init(stream)),
                 RedisCommand("XINFO", "CONSUMERS", .init(stream), .init(group)),
-                RedisCommand("XLEN", .init(keys.dead(shard: shard))),
+                RedisCommand("XLEN", .init(keys.dead(shard: shard, destination: destination))),
             ])
             let length = try replies[0].throwingServerError().int ?? 0
             // XINFO answers an error for a stream or group that does not exist yet: nothing pending.
@@ -106,16 +110,11 @@ public struct StatsReport: Sendable, Codable, Equatable {
             length: report.reduce(0) { $0 + $1.length }, pending: report.reduce(0) { $0 + $1.pending },
             lag: report.reduce(0) { $0 + $1.lag }, deadLetters: report.reduce(0) { $0 + $1.deadLetters },
             consumers: Set(report.flatMap { $0.consumers.map(\.name) }).count)
-        return StatsReport(group: group, shards: report, totals: totals)
+        return StatsReport(destination: destination, group: group, shards: report, totals: totals)
     }
 
     /// One line of JSON, keys sorted.
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
+    public func json() -> String { SortedJSON.line(self) }
 
     /// `XINFO` replies are flat `[name, value, name, value, ...]` arrays.
     private static func fieldMap(_ reply: RESPValue) -> [String: RESPValue] {

@@ -14,9 +14,11 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the oldest dead letters of all shards: a table, or a JSON array with --json.")
+            abstract: "Show the oldest dead letters of all shards and destinations: a table, or a JSON array with --json.")
 
         @OptionGroup var redis: RedisOptions
+
+        @OptionGroup var destinations: DestinationOptions
 
         @Option(help: "At most this many (default 50)")
         var limit: Int = 50
@@ -29,7 +31,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await withDeadLetterStore(redis, label: "webhook-dedup.dead-letters") { store in
+            try await withDeadLetterStore(redis, destinations, label: "webhook-dedup.dead-letters") { store in
                 let letters = try await store.list(limit: limit)
                 if json {
                     print(DeadLetterRendering.json(letters))
@@ -42,9 +44,11 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Put dead letters back on their stream as new entries (attempts start again at 1) and delete them.")
+            abstract: "Put dead letters back on their destination's stream as new entries (attempts start again at 1) and delete them.")
 
         @OptionGroup var redis: RedisOptions
+
+        @OptionGroup var destinations: DestinationOptions
 
         @Flag(help: "Replay every dead letter present when the command starts")
         var all = false
@@ -57,10 +61,10 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await withDeadLetterStore(redis, label: "webhook-dedup.dead-letters") { store in
+            try await withDeadLetterStore(redis, destinations, label: "webhook-dedup.dead-letters") { store in
                 let (replayed, notFound) = all ? (try await store.replayAll(), []) : try await store.replay(ids: ids)
                 for item in replayed {
-                    print("replayed \(item.shard):\(item.deadID) as stream entry \(item.streamID)")
+                    print("replayed \(item.destination) \(item.shard):\(item.deadID) as stream entry \(item.streamID)")
                 }
                 for name in notFound {
                     printError("webhook-dedup: no dead letter \(name)")
@@ -74,16 +78,16 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
 /// Connects, runs `body` with the store, turns Redis errors into one stderr line and exit 1.
 private func withDeadLetterStore(
-    _ options: RedisOptions, label: String, _ body: (DeadLetterStore) async throws -> Void
+    _ options: RedisOptions, _ destinationOptions: DestinationOptions, label: String, _ body: (DeadLetterStore) async throws -> Void
 ) async throws {
     let logger = makeLogger(label: label)
-    let (redisConfiguration, prefix, shards) = try startupConfiguration {
-        (try options.resolvedRedisConfiguration(), try options.resolvedKeyPrefix(), try options.resolvedShards())
+    let (redisConfiguration, prefix, shards, destinations) = try startupConfiguration {
+        (try options.resolvedRedisConfiguration(), try options.resolvedKeyPrefix(), try options.resolvedShards(), try destinationOptions.resolved())
     }
     let client = RedisClient(configuration: redisConfiguration, logger: logger)
     defer { client.close() }
     do {
-        try await body(DeadLetterStore(redis: client, keyPrefix: prefix, shards: shards))
+        try await body(DeadLetterStore(redis: client, keyPrefix: prefix, shards: shards, destinations: destinations))
     } catch let error as RedisError {
         printError("webhook-dedup: dead-letters: \(error)")
         throw ExitCode(1)
@@ -108,11 +112,11 @@ enum DeadLetterRendering {
     static func table(_ letters: [DeadLetter]) -> String {
         if letters.isEmpty { return "no dead letters\n" }
         let formatter = ISO8601DateFormatter()
-        var rows = [["SHARD", "ID", "SOURCE", "KEY", "ATTEMPTS", "FAILED_AT", "ERROR"]]
+        var rows = [["DESTINATION", "SHARD", "ID", "SOURCE", "KEY", "ATTEMPTS", "FAILED_AT", "ERROR"]]
         for letter in letters {
             let failedAt = formatter.string(from: Date(timeIntervalSince1970: Double(letter.failedAt) / 1000))
             rows.append([
-                String(letter.shard), letter.id, letter.source, clip(letter.key, 40), String(letter.attempts), failedAt,
+                letter.destination, String(letter.shard), letter.id, letter.source, clip(letter.key, 40), String(letter.attempts), failedAt,
                 clip(letter.error, 60),
             ])
         }

@@ -9,26 +9,28 @@ struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract:
-            "Print one JSON object: per shard stream length, group pending and lag, consumers with idle time, dead letters; totals; and the last hour of the per-minute counters (last_hour)."
+            "Print one JSON object: per destination and shard stream length, group pending and lag, consumers with idle time, dead letters; messages that matched no route; totals; and the last hour of the per-minute counters (last_hour)."
     )
 
     @OptionGroup var redis: RedisOptions
+
+    @OptionGroup var destinations: DestinationOptions
 
     @Option(help: "Consumer group name (env WD_GROUP, default deliverers)")
     var group: String?
 
     func run() async throws {
         let logger = makeLogger(label: "webhook-dedup.stats")
-        let (redisConfiguration, prefix, shards, group) = try startupConfiguration {
+        let (redisConfiguration, prefix, shards, group, names) = try startupConfiguration {
             (
                 try redis.resolvedRedisConfiguration(), try redis.resolvedKeyPrefix(), try redis.resolvedShards(),
-                Setting("group", env: "WD_GROUP").string(self.group, default: "deliverers")
+                Setting("group", env: "WD_GROUP").string(self.group, default: "deliverers"), try destinations.resolved()
             )
         }
         let client = RedisClient(configuration: redisConfiguration, logger: logger)
         defer { client.close() }
         do {
-            let report = try await StatsReport.collect(redis: client, keyPrefix: prefix, shards: shards, group: group)
+            let report = try await DeliveryStats.collect(redis: client, keyPrefix: prefix, shards: shards, group: group, destinations: names)
             let now = try await RedisClock.nowMs(client)
             let lastHour = try await MinuteCounters.read(redis: client, keyPrefix: prefix, shards: shards, minutes: 60, nowMs: now)
             print(lastHour.json(addedTo: report.json(), as: "last_hour"))

@@ -20,9 +20,10 @@ struct DelivererRedisACLTests {
             let password = UUID().uuidString
             let text = try String(contentsOf: Self.aclFile, encoding: .utf8)
             let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("user wd-deliverer ") })
-            let words = line.split(separator: " ").dropFirst(2).map(String.init)
+            // Words, a selector in parentheses counting as one (`(~wd:*:rate:* +get +set)`).
+            let words = String(line).matches(of: /\([^)]*\)|\S+/).map { String($0.output) }.dropFirst(2)
             #expect(words.contains("~wd:*"))
-            let rules = words.filter { $0 != "off" && $0 != "on" }.map { $0 == "~wd:*" ? "~\(redis.prefix):*" : $0 }
+            let rules = words.filter { $0 != "off" && $0 != "on" }.map { $0.replacingOccurrences(of: "~wd:", with: "~\(redis.prefix):") }
             let created = try await redis.client.command(
                 ["ACL", "SETUSER", .init(name), "reset", "on", .init(">" + password)] + rules.map { RedisArgument($0) })
             #expect(created.errorMessage == nil, "\(created)")
@@ -47,11 +48,13 @@ struct DelivererRedisACLTests {
             try await sink.run { url in
                 var configuration = redis.delivererConfiguration(downstream: .http(url), maxAttempts: 3, claimIdle: .seconds(1))
                 configuration.redis = userConfiguration
+                configuration.rate = RateLimitRule(rate: 1000, burst: 1000)  // its script too runs as the user
                 try await withRunningServices([DeliveryService(configuration: configuration, logger: testLogger("deliver"))]) {
                     let done = try await eventually { try await redis.backlog() == 0 ? try await redis.deadCount() == 3 : false }
                     #expect(done)
                     // The operator tools with the same user: stats, list and replay dead letters.
-                    let stats = try await StatsReport.collect(redis: user, keyPrefix: redis.prefix, shards: 1, group: "deliverers")
+                    let stats = try await DeliveryStats.collect(
+                        redis: user, keyPrefix: redis.prefix, shards: 1, group: "deliverers", destinations: ["default"])
                     #expect(stats.json().contains("\"dead_letters\":3"))
                     let store = DeadLetterStore(redis: user, keyPrefix: redis.prefix, shards: 1)
                     #expect(try await store.list(limit: 10).count == 3)

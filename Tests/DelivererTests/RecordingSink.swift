@@ -20,8 +20,8 @@ final class RecordingSink: Sendable {
     /// How to answer the `seen`-th request (1-based) for an entry.
     typealias Behavior = @Sendable (_ entryID: String, _ seen: Int) -> (status: Int, delay: Duration)
 
-    private let state = Locked<(requests: [Request], seen: [String: Int], behavior: Behavior)>(
-        (requests: [], seen: [:], behavior: { _, _ in (200, .zero) }))
+    private let state = Locked<(requests: [Request], seen: [String: Int], behavior: Behavior, retryAfter: String?)>(
+        (requests: [], seen: [:], behavior: { _, _ in (200, .zero) }, retryAfter: nil))
 
     init(_ behavior: @escaping Behavior = { _, _ in (200, .zero) }) {
         setBehavior(behavior)
@@ -29,6 +29,11 @@ final class RecordingSink: Sendable {
 
     func setBehavior(_ behavior: @escaping Behavior) {
         state.withLock { $0.behavior = behavior }
+    }
+
+    /// Sent as `Retry-After` with every 429 and 503 answer.
+    func setRetryAfter(_ value: String?) {
+        state.withLock { $0.retryAfter = value }
     }
 
     var requests: [Request] { state.withLock { $0.requests } }
@@ -44,16 +49,20 @@ final class RecordingSink: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let entryID = headers["x-dedup-entry-id"] ?? ""
-            let (status, delay) = self.state.withLock { state -> (Int, Duration) in
+            let (status, delay, retryAfter) = self.state.withLock { state -> (Int, Duration, String?) in
                 state.seen[entryID, default: 0] += 1
-                return state.behavior(entryID, state.seen[entryID]!)
+                let (status, delay) = state.behavior(entryID, state.seen[entryID]!)
+                return (status, delay, status == 429 || status == 503 ? state.retryAfter : nil)
             }
             if delay > .zero { try await Task.sleep(for: delay) }
             let record = Request(
                 entryID: entryID, attemptHeader: headers["x-delivery-attempt"].flatMap { Int($0) }, headers: headers,
                 body: Array(buffer.readableBytesView), status: status, at: .now)
             self.state.withLock { $0.requests.append(record) }
-            return Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: status == 200 ? "ok" : "nope")))
+            var answerHeaders = HTTPFields()
+            if let retryAfter { answerHeaders[.retryAfter] = retryAfter }
+            return Response(
+                status: .init(code: status), headers: answerHeaders, body: .init(byteBuffer: ByteBuffer(string: status == 200 ? "ok" : "nope")))
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(

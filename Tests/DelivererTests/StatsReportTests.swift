@@ -31,7 +31,8 @@ struct StatsReportTests {
             #expect(report.totals == .init(length: 8, pending: 2, lag: 6, deadLetters: 1, consumers: 1))
 
             let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
-            #expect(Set(object.keys) == ["group", "shards", "totals"])
+            #expect(Set(object.keys) == ["destination", "group", "shards", "totals"])
+            #expect(object["destination"] as? String == "default")
             let shard = try #require((object["shards"] as? [[String: Any]])?.first)
             #expect(
                 Set(shard.keys) == [
@@ -43,6 +44,25 @@ struct StatsReportTests {
             let second = try #require((object["shards"] as? [[String: Any]])?.last)
             #expect(Set(second.keys) == Set(shard.keys))  // same shape before the group exists
             #expect(second["last_delivered_id"] is NSNull)
+        }
+    }
+
+    @Test("stats over destinations: one report each, messages that matched no route by source, totals over all")
+    func perDestination() async throws {
+        try await withTestRedis(shards: 2) { redis in
+            try await redis.addEntries(4, shard: 0, destination: "bot")
+            try await redis.addEntries(2, shard: 1, destination: "n8n")
+            try await redis.client.command("HINCRBY", .init(redis.keys.unrouted(shard: 0)), "shop", "3")
+            try await redis.client.command("HINCRBY", .init(redis.keys.unrouted(shard: 1)), "shop", "2")
+            let stats = try await DeliveryStats.collect(
+                redis: redis.client, keyPrefix: redis.prefix, shards: 2, group: "deliverers", destinations: ["bot", "n8n"])
+            #expect(stats.destinations.map(\.destination) == ["bot", "n8n"])
+            #expect(stats.destinations[0].shards[0].stream == "\(redis.prefix):{0}:stream:bot")
+            #expect(stats.destinations.map(\.totals.length) == [4, 2])
+            #expect(stats.unrouted == ["shop": 5])
+            #expect(stats.totals.length == 6 && stats.totals.lag == 6)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.json().utf8)) as? [String: Any])
+            #expect(Set(object.keys) == ["destinations", "unrouted", "totals"])
         }
     }
 }

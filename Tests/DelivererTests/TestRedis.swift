@@ -42,13 +42,15 @@ struct TestRedis: Sendable {
     /// Writes `count` entries to a shard's stream as the receiver's accept script does. Keys are
     /// `KEYPREFIX-N`; bodies are JSON naming the key. Returns the entry ids.
     @discardableResult
-    func addEntries(_ count: Int, shard: Int = 0, keyPrefix: String = "k", source: String = "test") async throws -> [String] {
+    func addEntries(
+        _ count: Int, shard: Int = 0, keyPrefix: String = "k", source: String = "test", destination: String = "default"
+    ) async throws -> [String] {
         var commands: [RedisCommand] = []
         for index in 0..<count {
             let key = "\(keyPrefix)-\(shard)-\(index)"
             commands.append(
                 RedisCommand(
-                    [.init("XADD"), .init(keys.stream(shard: shard)), "*"]
+                    [.init("XADD"), .init(keys.stream(shard: shard, destination: destination)), "*"]
                         + Self.fields(key: key, source: source, body: Array("{\"event\":\"test\",\"key\":\"\(key)\"}".utf8))))
         }
         var ids: [String] = []
@@ -76,24 +78,25 @@ struct TestRedis: Sendable {
         try await client.command("XLEN", .init(key)).int ?? 0
     }
 
-    /// Entries left in all streams.
-    func backlog() async throws -> Int {
+    /// Entries left in all streams of a destination.
+    func backlog(destination: String = "default") async throws -> Int {
         var total = 0
-        for shard in 0..<shards { total += try await length(keys.stream(shard: shard)) }
+        for shard in 0..<shards { total += try await length(keys.stream(shard: shard, destination: destination)) }
         return total
     }
 
-    func deadCount() async throws -> Int {
+    func deadCount(destination: String = "default") async throws -> Int {
         var total = 0
-        for shard in 0..<shards { total += try await length(keys.dead(shard: shard)) }
+        for shard in 0..<shards { total += try await length(keys.dead(shard: shard, destination: destination)) }
         return total
     }
 
-    /// Pending entries of the group on all shards.
-    func pending(group: String = "deliverers") async throws -> Int {
+    /// Pending entries of the group on all shards of a destination.
+    func pending(group: String = "deliverers", destination: String = "default") async throws -> Int {
         var total = 0
         for shard in 0..<shards {
-            total += try await client.command("XPENDING", .init(keys.stream(shard: shard)), .init(group)).array?.first?.int ?? 0
+            let stream = keys.stream(shard: shard, destination: destination)
+            total += try await client.command("XPENDING", .init(stream), .init(group)).array?.first?.int ?? 0
         }
         return total
     }

@@ -70,6 +70,12 @@ final class ReceiverMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts a new message that matched none of its source's routes: deduplicated, then written to
+    /// no destination's stream.
+    func recordUnrouted(source: String) {
+        CoreMetrics.Counter(label: "webhook_unrouted_total", dimensions: [("source", sourceLabel(source))], factory: factory).increment()
+    }
+
     /// The `source` label of a request's name. Requests name sources before any authentication, so:
     /// a source from the sources file always has its own label, whatever else arrives; an invalid
     /// name (a 70 kB path, say) is `invalid`, one label outside the cap, never the name itself; a

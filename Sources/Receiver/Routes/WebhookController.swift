@@ -101,7 +101,9 @@ struct WebhookController<Context: RequestContext>: Sendable {
             AcceptRequest(
                 source: source, key: item.key, ttl: derivation.ttl ?? configuration.dedupTTL, path: path,
                 receivedAt: receivedAt, contentType: webhook.contentType ?? "", headersJSON: headersJSON, body: item.body,
-                entryPoint: item.entryPoint)
+                entryPoint: item.entryPoint,
+                destinations: configuration.sources.destinations(
+                    source: source, path: path, headers: webhook.headers, contentType: webhook.contentType, body: item.body))
         }
         let results: [AcceptResult]
         do {
@@ -112,6 +114,9 @@ struct WebhookController<Context: RequestContext>: Sendable {
         }
         for (item, result) in zip(derivation.items, results) where !result.isNew {
             metrics.recordDuplicate(source: source, entryPoint: item.entryPoint)
+        }
+        for (request, result) in zip(requests, results) where result.isNew && request.destinations.isEmpty {
+            metrics.recordUnrouted(source: source)
         }
         let answer = WebhookAnswer(keys: derivation.items.map(\.key), results: results, isBatch: derivation.isBatch)
         let outcome: Outcome =

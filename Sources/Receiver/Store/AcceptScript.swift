@@ -1,12 +1,18 @@
 import RedisClient
 
-/// The one Redis call that records a message: remember its key and append it to the stream, or report
-/// the entry that already holds it.
+/// The one Redis call that records a message: remember its key and append it to the stream of every
+/// destination it is routed to, or report the entry that already holds it.
 ///
-/// `KEYS = [seen key, stream key, stats prefix, stats sources]`, `ARGV = [ttl, at (unix ms), by (JSON
-/// string), source, receiver, entry point or "", field, value, ...]`.
+/// `KEYS = [seen key, unrouted hash, stats prefix, stats sources, destination stream...]`, `ARGV =
+/// [ttl, at (unix ms), by (JSON string), source, receiver, entry point or "", field, value, ...]`.
 /// Returns `{1, seen}` for a new message and `{0, seen}` for a duplicate, `seen` being the stored JSON
-/// `{"id":..,"at":..,"by":..}`.
+/// `{"id":..,"at":..,"by":..}` with the id of the entry in the first destination's stream. A message
+/// routed nowhere (no stream keys) is still remembered, with id `-`, and counted in the unrouted
+/// hash under its source.
+///
+/// Each destination's stream gets its own copy of the entry, so destinations are delivered,
+/// retried, trimmed and dead-lettered independently; the streams carry the shard's hash tag like
+/// the seen key, so fanning out stays one atomic single-slot call.
 ///
 /// It also counts the message in its source's hash for the current minute (`stats prefix` +
 /// `YYYYMMDDHHMM`, UTC by Redis's own clock so every receiver counts in the same minute): `accepted`
@@ -47,7 +53,11 @@ enum AcceptScript {
           count('duplicate')
           return {0, seen}
         end
-        local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 7))
+        local id = '-'
+        for i = #KEYS, 5, -1 do
+          id = redis.call('XADD', KEYS[i], '*', unpack(ARGV, 7))
+        end
+        if #KEYS < 5 then redis.call('HINCRBY', KEYS[2], ARGV[4], 1) end
         seen = '{"id":"' .. id .. '","at":' .. ARGV[2] .. ',"by":' .. ARGV[3] .. '}'
         redis.call('SET', KEYS[1], seen, 'EX', ARGV[1])
         count('accepted')

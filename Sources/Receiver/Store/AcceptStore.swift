@@ -15,6 +15,8 @@ struct AcceptRequest: Sendable {
     var body: Data
     /// Evolution's `entryPointConversionSource`, counted per minute for duplicates (see ``AcceptScript``).
     var entryPoint: String? = nil
+    /// The destinations whose streams get the message (its source's routes); empty: matched no route.
+    var destinations: [String] = [Destination.defaultName]
 }
 
 /// What Redis said about one message.
@@ -100,10 +102,10 @@ struct AcceptStore: Sendable {
         let shard = ShardRouter.shard(source: request.source, key: request.key, shards: shards)
         return [
             RedisArgument(keys.seen(shard: shard, source: request.source, key: request.key)),
-            RedisArgument(keys.stream(shard: shard)),
+            RedisArgument(keys.unrouted(shard: shard)),
             RedisArgument(keys.statsPrefix(shard: shard, source: request.source)),
             RedisArgument(keys.statsSources(shard: shard)),
-        ]
+        ] + request.destinations.map { RedisArgument(keys.stream(shard: shard, destination: $0)) }
     }
 
     private func arguments(for request: AcceptRequest) -> [RedisArgument] {
