@@ -66,9 +66,12 @@ public struct MinuteCounters: Sendable, Codable, Equatable {
     static let sourceLimit = 200
     static let retentionSeconds: Int64 = 48 * 3600
 
-    /// The last `minutes` minutes up to Redis's current minute, one pipeline per shard.
+    /// The last `minutes` minutes up to Redis's current minute, one pipeline per shard. With
+    /// `forgetOldSources` (the console), sources not counted for 48 hours are also removed from the
+    /// index; `stats` only reads, so it can run as a user without write rights on it.
     public static func read(
-        redis: RedisClient, keyPrefix: String, shards: Int, minutes: Int, nowMs: Int64, timeout: Duration? = nil
+        redis: RedisClient, keyPrefix: String, shards: Int, minutes: Int, nowMs: Int64, forgetOldSources: Bool = false,
+        timeout: Duration? = nil
     ) async throws(RedisError) -> MinuteCounters {
         let keys = RedisKeys(prefix: keyPrefix)
         let now = nowMs / 1000
@@ -76,15 +79,16 @@ public struct MinuteCounters: Sendable, Codable, Equatable {
         var sums: [String: [String: [String: Int]]] = [:]  // source -> minute -> field -> count
         for shard in 0..<shards {
             let index = keys.statsSources(shard: shard)
-            let found = try await redis.pipeline(
-                [
-                    // Sources not counted for longer than the counters live are forgotten here.
-                    RedisCommand("ZREMRANGEBYSCORE", .init(index), "-inf", .init("(\(now - retentionSeconds)")),
-                    RedisCommand(
-                        "ZREVRANGEBYSCORE", .init(index), "+inf", .init(String(now - Int64(minutes) * 60 - 60)), "LIMIT", "0",
-                        .init(sourceLimit)),
-                ], timeout: timeout)
-            let sources = try found[1].throwingServerError().array?.compactMap(\.string) ?? []
+            if forgetOldSources {
+                _ = try await redis.send(
+                    RedisCommand("ZREMRANGEBYSCORE", .init(index), "-inf", .init("(\(now - retentionSeconds)")), timeout: timeout
+                ).throwingServerError()
+            }
+            let found = try await redis.send(
+                RedisCommand(
+                    "ZREVRANGEBYSCORE", .init(index), "+inf", .init(String(now - Int64(minutes) * 60 - 60)), "LIMIT", "0",
+                    .init(sourceLimit)), timeout: timeout)
+            let sources = try found.throwingServerError().array?.compactMap(\.string) ?? []
             guard !sources.isEmpty else { continue }
             var commands: [RedisCommand] = []
             for source in sources {

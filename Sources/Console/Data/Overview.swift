@@ -21,7 +21,8 @@ public struct Overview: Sendable, Codable {
         let timeout = configuration.redisTimeout
         let now = try await RedisClock.nowMs(redis, timeout: timeout)
         let counters = try await MinuteCounters.read(
-            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, minutes: minutes, nowMs: now, timeout: timeout)
+            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, minutes: minutes, nowMs: now, forgetOldSources: true,
+            timeout: timeout)
         let delivery = try await StatsReport.collect(
             redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, group: configuration.group)
         let backlog = try await BacklogAge.read(
