@@ -110,7 +110,7 @@ public struct DelivererConfiguration: Sendable {
         if let url = URL(string: destination.url) { copy.downstream = .http(url) }
         copy.headers = destination.headers
         copy.rate = destination.rate
-        copy.finalStatuses = destination.finalStatuses ?? Destination.defaultFinalStatuses
+        copy.finalStatuses = destination.finalStatuses ?? finalStatuses
         copy.concurrency = destination.concurrency ?? concurrency
         copy.maxAttempts = destination.maxAttempts ?? maxAttempts
         copy.retryBase = destination.retryBaseMs.map { .milliseconds($0) } ?? retryBase
