@@ -151,4 +151,47 @@ struct OrderedDeliveryTests {
             #expect(letters.allSatisfy { $0.text("attempts") == "3" })
         }
     }
+
+    @Test func partitionStatusShowsBacklogHolderAndHeldBackConversations() async throws {
+        try await withTestRedis(shards: 2) { redis in
+            let total = try await Self.write(redis, conversations: 3, messages: 2)
+            let partition = OrderingPartition.of(conversation: "chat-0", partitions: Self.partitions)
+            let leases = PartitionLeases(redis: redis.client, keys: redis.keys, destination: "bot", shards: 2, consumer: "d1", ttl: .seconds(5))
+            let lease = try #require(try await leases.acquire(partition))
+            // One failed attempt of chat-0's first entry, counted as the worker counts it.
+            let head = try #require(
+                try await redis.client.command(
+                    "XRANGE", .init(redis.keys.partition(partition, destination: "bot", shards: 2)), "-", "+", "COUNT", "1"
+                ).array?.first.flatMap { StreamEntry(shard: 0, reply: $0) })
+            let counted = try await redis.client.evalScript(
+                OrderedScripts.attempt,
+                keys: [
+                    .init(redis.keys.partitionLease(partition, destination: "bot", shards: 2)),
+                    .init(redis.keys.partitionAttempts(partition, destination: "bot", shards: 2)),
+                ],
+                arguments: [.init(lease.value), .init(head.id)])
+            #expect(counted.int == 1)
+
+            let statuses = try await PartitionStatus.read(
+                redis: redis.client, keys: redis.keys, destination: "bot", partitions: Self.partitions, shards: 2)
+            #expect(statuses.count == Self.partitions)
+            #expect(statuses.map(\.length).reduce(0, +) == total)
+            let held = statuses[partition]
+            #expect(held.holder == "d1")
+            #expect(held.token == lease.token)
+            #expect(held.oldestWaitingMs != nil)
+            #expect(held.heldBack == [PartitionStatus.HeldBack(id: head.id, key: head.key, conversation: head.text("conversation"), attempts: 1)])
+            #expect(statuses.filter { $0.partition != partition }.allSatisfy { $0.holder == nil && $0.heldBack.isEmpty })
+            // A lease taken by a peer (the fencing check) makes the same script refuse.
+            try await leases.release(lease)
+            let refused = try await redis.client.evalScript(
+                OrderedScripts.attempt,
+                keys: [
+                    .init(redis.keys.partitionLease(partition, destination: "bot", shards: 2)),
+                    .init(redis.keys.partitionAttempts(partition, destination: "bot", shards: 2)),
+                ],
+                arguments: [.init(lease.value), .init(head.id)])
+            #expect(refused.int == -1)
+        }
+    }
 }
