@@ -37,6 +37,15 @@ final class RedisClusterTopology: @unchecked Sendable {
         }
     }
 
+    /// Starts a cluster, runs `body` with a client of it, and stops both whatever happens.
+    static func withClient(_ body: (RedisClusterTopology, RedisClient) async throws -> Void) async throws {
+        let topology = try await start()
+        defer { topology.stop() }
+        let redis = RedisClient(configuration: try RedisConfiguration(url: topology.url))
+        defer { redis.close() }
+        try await body(topology, redis)
+    }
+
     private func create() async throws {
         for (port, busPort) in zip(ports, busPorts) {
             let folder = directory.appendingPathComponent("\(port)")

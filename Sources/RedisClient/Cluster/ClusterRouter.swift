@@ -235,9 +235,10 @@ final class ClusterRouter: Sendable {
             state.refresh = nil
             state.lastRefresh = .now
             guard case .success(let map) = result else { return [] }
-            if state.map != map {
+            // A change is news (a failover, a reshard); the first map is not.
+            if let previous = state.map, previous != map {
                 logger.info(
-                    "cluster slot map", metadata: ["primaries": "\(map.primaries.map(\.description).joined(separator: ","))"])
+                    "cluster slot map changed", metadata: ["primaries": "\(map.primaries.map(\.description).joined(separator: ","))"])
             }
             state.map = map
             // Connections to nodes that serve no slot any more: closed once what they carry had its time.
