@@ -102,12 +102,9 @@ struct DeliverCommand: AsyncParsableCommand {
             routed = try SourcesConfig.load(path: path).destinations
         }
         let downstreamSetting = Setting("downstream-url", env: "WD_DOWNSTREAM_URL")
-        let downstreamText = downstreamSetting.optionalString(downstreamURL)
-        guard routed.isEmpty || downstreamText == nil else {
-            throw StartupError(
-                "WD_DOWNSTREAM_URL (--downstream-url) is not used when the sources file has destinations: give each destination its url")
-        }
-        guard let downstreamText = downstreamText ?? (routed.isEmpty ? nil : "-") else {
+        // With destinations each has its url; a WD_DOWNSTREAM_URL left in the environment is not used.
+        let downstreamText = routed.isEmpty ? downstreamSetting.optionalString(downstreamURL) : "-"
+        guard let downstreamText else {
             throw StartupError(
                 "WD_DOWNSTREAM_URL (--downstream-url) is required without a sources file with destinations: the URL entries are POSTed to, or - for stdout"
             )
