@@ -86,9 +86,11 @@ struct OrderedDeliveryTests {
         return arrivals
     }
 
+    /// 50 conversations × 40 messages, two deliverers, a sink that fails a tenth of first attempts and
+    /// answers after 0-20 ms: every conversation arrives complete and in order.
     @Test func everyConversationArrivesCompleteAndInOrderAcrossTwoDeliverers() async throws {
         try await withTestRedis(shards: 2) { redis in
-            let total = try await Self.write(redis, conversations: 20, messages: 15)
+            let total = try await Self.write(redis, conversations: 50, messages: 40)
             // Fails a tenth of first attempts, answers after 0-20 ms.
             let sink = RecordingSink { id, seen in
                 (seen == 1 && (Int(id.split(separator: "-").first ?? "") ?? 0) % 10 == 0 ? 503 : 200, .milliseconds(Int.random(in: 0...20)))
@@ -99,9 +101,9 @@ struct OrderedDeliveryTests {
                 }
             }
             let arrivals = Self.arrivals(sink)
-            #expect(arrivals.count == 20)
+            #expect(arrivals.count == 50)
             for (conversation, sequence) in arrivals {
-                #expect(sequence == Array(0..<15), "conversation \(conversation) arrived as \(sequence)")
+                #expect(sequence == Array(0..<40), "conversation \(conversation) arrived as \(sequence)")
             }
             #expect(sink.requests.contains { $0.status == 503 }, "some first attempts failed and were retried in order")
             for partition in 0..<Self.partitions {
