@@ -15,7 +15,8 @@ public func buildConsoleApplication(
     let api = router.group("api").add(middleware: AuthMiddleware(auth: auth, logger: logger))
     APIController(
         configuration: configuration, redis: redis, auth: auth,
-        actions: DeadLetterActions(redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards), logger: logger
+        actions: DeadLetterActions(
+            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, destinations: configuration.destinations), logger: logger
     ).addRoutes(to: api)
     return Application(
         router: router,

@@ -1,3 +1,4 @@
+import DedupCore
 import Foundation
 
 /// Everything `webhook-dedup console` is configured with (docs/reference.md, "console").
@@ -9,6 +10,8 @@ public struct ConsoleConfiguration: Sendable {
     public var keyPrefix: String = "wd"
     public var shards: Int = 1
     public var group: String = "deliverers"
+    /// The destinations whose streams and dead letters are shown (the sources file's, else `default`).
+    public var destinations: [String] = [Destination.defaultName]
     /// How many minutes of counters the overview covers (the chart's width).
     public var windowMinutes: Int = 180
     /// Bound on each Redis round trip of one API call.

@@ -13,6 +13,8 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     @OptionGroup var redis: RedisOptions
 
+    @OptionGroup var destinations: DestinationOptions
+
     @Option(help: "Listen address (env WD_CONSOLE_HOST, default 127.0.0.1); any other than loopback needs a token")
     var host: String?
 
@@ -35,6 +37,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             configuration.group = Setting("group", env: "WD_GROUP").string(group, default: "deliverers")
             configuration.keyPrefix = try redis.resolvedKeyPrefix()
             configuration.shards = try redis.resolvedShards()
+            configuration.destinations = try destinations.resolved()
             try configuration.validate()
             return (configuration, try redis.resolvedRedisConfiguration())
         }

@@ -55,7 +55,9 @@ struct ConsoleDataTests {
             #expect(answer["state"] as? String == "waiting")
             #expect(answer["seen_key"] as? String == "\(prefix):{0}:seen:evolution:m/1")
             #expect((answer["ttl_seconds"] as? Int).map { $0 > 500 && $0 <= 600 } == true)
-            #expect((answer["stream_entry"] as? [String: Any])?["id"] as? String == id)
+            let delivery = try #require((answer["deliveries"] as? [[String: Any]])?.first)
+            #expect(delivery["destination"] as? String == "default")
+            #expect((delivery["stream_entry"] as? [String: Any])?["id"] as? String == id)
             #expect((answer["seen"] as? [String: Any])?["by"] as? String == "receiver-2")
 
             _ = try await redis.command("XGROUP", "CREATE", .init("\(prefix):{0}:stream"), "deliverers", "0")
@@ -63,12 +65,48 @@ struct ConsoleDataTests {
                 "XREADGROUP", "GROUP", "deliverers", "deliverer-1", "COUNT", "1", "STREAMS", .init("\(prefix):{0}:stream"), ">")
             answer = try await lookup()
             #expect(answer["state"] as? String == "delivering")
-            #expect((answer["pending"] as? [String: Any])?["consumer"] as? String == "deliverer-1")
+            let pending = (answer["deliveries"] as? [[String: Any]])?.first?["pending"] as? [String: Any]
+            #expect(pending?["consumer"] as? String == "deliverer-1")
 
             _ = try await redis.command("XDEL", .init("\(prefix):{0}:stream"), .init(id))
             #expect(try await lookup()["state"] as? String == "delivered")
             let unknown = try await client.execute(uri: "/api/messages/evolution/nope", method: .get, headers: ConsoleTest.bearer) { $0.json }
             #expect(unknown["state"] as? String == "unknown")
+        }
+    }
+
+    @Test func aMessageRoutedToTwoDestinationsIsFollowedInEach() async throws {
+        try await ConsoleTest.withConsole(destinations: ["default", "crm"]) { client, prefix, redis in
+            // The accept script's shape: one entry per destination, the seen record naming the first.
+            let id = "1764550000000-0"
+            _ = try await redis.command("XADD", .init("\(prefix):{0}:stream"), .init(id), "key", "k9", "source", "evolution", "body", "{}")
+            _ = try await redis.command(
+                "SET", .init("\(prefix):{0}:seen:evolution:k9"), .init(#"{"id":"\#(id)","at":1,"by":"receiver-1"}"#), "EX", "600")
+            let ref = try await ConsoleTest.addDeadLetter(prefix: prefix, redis: redis, key: "k9", destination: "crm")
+            #expect(ref.hasPrefix("crm:0:"))
+
+            let lookup = try await client.execute(uri: "/api/messages/evolution/k9", method: .get, headers: ConsoleTest.bearer) { $0.json }
+            #expect(lookup["state"] as? String == "dead")
+            let deliveries = try #require(lookup["deliveries"] as? [[String: Any]])
+            #expect(deliveries.map { $0["destination"] as? String } == ["default", "crm"])
+            #expect(deliveries.map { $0["state"] as? String } == ["waiting", "dead"])
+
+            let list = try await client.execute(uri: "/api/dead-letters", method: .get, headers: ConsoleTest.bearer) { $0.json }
+            let letter = try #require((list["letters"] as? [[String: Any]])?.first)
+            #expect(letter["ref"] as? String == ref)
+            #expect(letter["destination"] as? String == "crm")
+
+            let session = try await client.execute(uri: "/api/session", method: .get, headers: ConsoleTest.bearer) { $0.json }
+            var headers = ConsoleTest.bearer
+            headers[.contentType] = "application/json"
+            headers[ConsoleAuth.csrfHeader] = try #require(session["csrf_token"] as? String)
+            let replayed = try await client.execute(
+                uri: "/api/dead-letters/replay", method: .post, headers: headers, body: ByteBuffer(string: #"{"ids":["\#(ref)"]}"#)
+            ) { $0.json }
+            #expect(replayed["done"] as? [String] == [ref])
+            #expect(try await redis.command("XLEN", .init("\(prefix):{0}:stream:crm")).int == 1)
+            #expect(try await redis.command("XLEN", .init("\(prefix):{0}:stream")).int == 1)
+            #expect(try await redis.command("XLEN", .init("\(prefix):{0}:dead:crm")).int == 0)
         }
     }
 }

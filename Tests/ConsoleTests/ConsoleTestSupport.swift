@@ -29,8 +29,9 @@ enum ConsoleTest {
         return logger
     }
 
-    static func configuration(prefix: String, token: String? = ConsoleTest.token) -> ConsoleConfiguration {
+    static func configuration(prefix: String, token: String? = ConsoleTest.token, destinations: [String] = ["default"]) -> ConsoleConfiguration {
         var configuration = ConsoleConfiguration()
+        configuration.destinations = destinations
         configuration.port = 0
         configuration.keyPrefix = prefix
         configuration.token = token
@@ -55,12 +56,14 @@ enum ConsoleTest {
     /// Runs `test` against a console on a fresh prefix; the prefix's keys are deleted afterwards.
     static func withConsole(
         token: String? = ConsoleTest.token,
+        destinations: [String] = ["default"],
         _ test: @Sendable (any TestClientProtocol, String, RedisClient) async throws -> Void
     ) async throws {
         let prefix = newPrefix()
         let redis = try redis()
         defer { redis.close() }
-        let app = buildConsoleApplication(configuration: configuration(prefix: prefix, token: token), redis: redis, logger: logger)
+        let app = buildConsoleApplication(
+            configuration: configuration(prefix: prefix, token: token, destinations: destinations), redis: redis, logger: logger)
         do {
             try await app.test(.router) { client in try await test(client, prefix, redis) }
         } catch {
@@ -72,14 +75,15 @@ enum ConsoleTest {
 
     /// A dead letter as the deliverer writes one, with a secret in its headers and in its body.
     @discardableResult
-    static func addDeadLetter(prefix: String, redis: RedisClient, key: String = "k1") async throws -> String {
+    static func addDeadLetter(prefix: String, redis: RedisClient, key: String = "k1", destination: String = "default") async throws -> String {
+        let dead = destination == "default" ? "\(prefix):{0}:dead" : "\(prefix):{0}:dead:\(destination)"
         let reply = try await redis.command(
-            "XADD", .init("\(prefix):{0}:dead"), "*", "key", .init(key), "source", "evolution", "path", "/webhook/evolution",
+            "XADD", .init(dead), "*", "key", .init(key), "source", "evolution", "path", "/webhook/evolution",
             "received_at", "1764550000000", "receiver", "receiver-1", "content_type", "application/json",
             "headers", #"{"content-type":"application/json","apikey":"HEADER-SECRET-1","x-hub-signature-256":"sha256=SIG-SECRET-2"}"#,
             "body", #"{"event":"messages.upsert","apikey":"BODY-SECRET-3","data":{"key":{"id":"ABC"}}}"#,
             "original_id", "1764550000000-0", "error", "HTTP 500 from downstream", "attempts", "10", "failed_at", "1764550100000")
-        return "0:" + (reply.string ?? "")
+        return (destination == "default" ? "" : destination + ":") + "0:" + (reply.string ?? "")
     }
 
     static let bearer: HTTPFields = [.authorization: "Bearer \(token)"]

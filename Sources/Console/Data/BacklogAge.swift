@@ -6,13 +6,14 @@ public import RedisClient
 /// Delivered entries are deleted from the stream, so its first entry is the oldest one not yet
 /// delivered (waiting or in flight), and its id's millisecond part is when it was accepted.
 public struct BacklogAge: Sendable, Codable, Equatable {
+    public var destination: String
     public var shard: Int
     /// nil when the stream is empty.
     public var oldestID: String?
     public var oldestAgeMs: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case shard
+        case destination, shard
         case oldestID = "oldest_undelivered_id"
         case oldestAgeMs = "oldest_undelivered_age_ms"
     }
@@ -20,22 +21,26 @@ public struct BacklogAge: Sendable, Codable, Equatable {
     /// Written out by hand so an empty stream shows `null`s rather than missing keys.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(destination, forKey: .destination)
         try container.encode(shard, forKey: .shard)
         try container.encode(oldestID, forKey: .oldestID)
         try container.encode(oldestAgeMs, forKey: .oldestAgeMs)
     }
 
-    /// One `XRANGE ... COUNT 1` per shard, in one pipeline.
+    /// One `XRANGE ... COUNT 1` per destination and shard, in one pipeline.
     public static func read(
-        redis: RedisClient, keyPrefix: String, shards: Int, nowMs: Int64, timeout: Duration? = nil
+        redis: RedisClient, keyPrefix: String, shards: Int, destinations: [String], nowMs: Int64, timeout: Duration? = nil
     ) async throws(RedisError) -> [BacklogAge] {
         let keys = RedisKeys(prefix: keyPrefix)
+        let streams = destinations.flatMap { destination in (0..<shards).map { (destination, $0) } }
         let replies = try await redis.pipeline(
-            (0..<shards).map { RedisCommand("XRANGE", .init(keys.stream(shard: $0)), "-", "+", "COUNT", "1") }, timeout: timeout)
-        return try replies.enumerated().map { (shard, reply) throws(RedisError) in
+            streams.map { RedisCommand("XRANGE", .init(keys.stream(shard: $0.1, destination: $0.0)), "-", "+", "COUNT", "1") },
+            timeout: timeout)
+        return try zip(streams, replies).map { (stream, reply) throws(RedisError) in
             let id = try reply.throwingServerError().array?.first?.array?.first?.string
             let milliseconds = id.flatMap { $0.split(separator: "-").first }.flatMap { Int64($0) }
-            return BacklogAge(shard: shard, oldestID: id, oldestAgeMs: milliseconds.map { max(0, nowMs - $0) })
+            return BacklogAge(
+                destination: stream.0, shard: stream.1, oldestID: id, oldestAgeMs: milliseconds.map { max(0, nowMs - $0) })
         }
     }
 }

@@ -3,47 +3,65 @@ import Deliverer
 public import RedisClient
 
 /// The console's two buttons on a dead letter. Replay is `dead-letters replay`'s own code
-/// (``DeadLetterStore``); delete removes the dead letter for good (`XDEL` on its shard's dead stream).
+/// (``DeadLetterStore``, for the ref's destination only); delete removes the dead letter for good
+/// (`XDEL` on its destination's and shard's dead-letter stream).
 public struct DeadLetterActions: Sendable {
     let redis: RedisClient
-    let store: DeadLetterStore
-    let keys: RedisKeys
+    let keyPrefix: String
     let shards: Int
+    let destinations: [String]
 
-    public init(redis: RedisClient, keyPrefix: String, shards: Int) {
+    public init(redis: RedisClient, keyPrefix: String, shards: Int, destinations: [String]) {
         self.redis = redis
-        self.store = DeadLetterStore(redis: redis, keyPrefix: keyPrefix, shards: shards)
-        self.keys = RedisKeys(prefix: keyPrefix)
+        self.keyPrefix = keyPrefix
         self.shards = shards
+        self.destinations = destinations
+    }
+
+    private func store(_ destinations: [String]) -> DeadLetterStore {
+        DeadLetterStore(redis: redis, keyPrefix: keyPrefix, shards: shards, destinations: destinations)
     }
 
     public func list(limit: Int) async throws(RedisError) -> DeadLetterList {
-        DeadLetterList(total: try await store.count(), letters: try await store.list(limit: limit).map(DeadLetterView.init))
+        let store = store(destinations)
+        return DeadLetterList(total: try await store.count(), letters: try await store.list(limit: limit).map(DeadLetterView.init))
     }
 
     public func replay(_ refs: [String]) async throws(RedisError) -> (done: [String], notFound: [String]) {
-        let (replayed, notFound) = try await store.replay(ids: refs)
-        return (replayed.map { "\($0.shard):\($0.deadID)" }, notFound)
+        try await each(refs) { target throws(RedisError) in
+            try await store([target.destination]).replay(ids: ["\(target.shard):\(target.id)"]).replayed.isEmpty == false
+        }
     }
 
-    /// Deletes dead letters named `SHARD:ID` (only that form: a delete must not guess the shard).
     public func delete(_ refs: [String]) async throws(RedisError) -> (done: [String], notFound: [String]) {
+        let keys = RedisKeys(prefix: keyPrefix)
+        return try await each(refs) { target throws(RedisError) in
+            let dead = keys.dead(shard: target.shard, destination: target.destination)
+            return try await redis.command("XDEL", .init(dead), .init(target.id)).throwingServerError().int == 1
+        }
+    }
+
+    /// Runs `action` on every ref that names a dead letter of a known destination and shard by a
+    /// valid stream id; the rest are not found without touching Redis.
+    private func each(
+        _ refs: [String], _ action: ((destination: String, shard: Int, id: String)) async throws(RedisError) -> Bool
+    ) async throws(RedisError) -> (done: [String], notFound: [String]) {
         var done: [String] = []
         var notFound: [String] = []
         for ref in refs {
-            let parts = ref.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let shard = Int(parts[0]), (0..<shards).contains(shard), Self.isStreamID(parts[1]) else {
+            guard let target = DeadLetterView.parse(ref: ref), destinations.contains(target.destination), target.shard < shards,
+                Self.isStreamID(target.id)
+            else {
                 notFound.append(ref)
                 continue
             }
-            let deleted = try await redis.command("XDEL", .init(keys.dead(shard: shard)), .init(String(parts[1]))).throwingServerError()
-            if deleted.int == 1 { done.append(ref) } else { notFound.append(ref) }
+            if try await action(target) { done.append(ref) } else { notFound.append(ref) }
         }
         return (done, notFound)
     }
 
-    static func isStreamID(_ text: Substring) -> Bool {
+    static func isStreamID(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 }

@@ -1,9 +1,12 @@
+import DedupCore
 public import Deliverer
 
 /// A dead letter as the page shows it: where and why it failed, and what it held, secrets hidden.
 public struct DeadLetterView: Sendable, Codable, Equatable {
-    /// `SHARD:ID`, the name the replay and delete buttons send.
+    /// The name the replay and delete buttons send: `SHARD:ID` (as `dead-letters replay` takes it)
+    /// for the default destination, `DESTINATION:SHARD:ID` for another.
     public var ref: String
+    public var destination: String
     public var shard: Int
     public var id: String
     public var originalID: String
@@ -21,7 +24,7 @@ public struct DeadLetterView: Sendable, Codable, Equatable {
     public var bodyPreview: String
 
     enum CodingKeys: String, CodingKey {
-        case ref, shard, id, source, key, path, receiver, error, attempts, headers
+        case ref, destination, shard, id, source, key, path, receiver, error, attempts, headers
         case originalID = "original_id"
         case failedAt = "failed_at"
         case receivedAt = "received_at"
@@ -32,7 +35,8 @@ public struct DeadLetterView: Sendable, Codable, Equatable {
 
     public init(_ letter: DeadLetter) {
         let entry = letter.entry
-        ref = "\(letter.shard):\(letter.id)"
+        ref = Self.ref(destination: letter.destination, shard: letter.shard, id: letter.id)
+        destination = letter.destination
         shard = letter.shard
         id = letter.id
         originalID = letter.originalID
@@ -48,6 +52,19 @@ public struct DeadLetterView: Sendable, Codable, Equatable {
         headers = SecretRedaction.headers(entry.forwardedHeaders)
         bodyBytes = entry.body.count
         bodyPreview = SecretRedaction.bodyPreview(entry.body)
+    }
+}
+
+extension DeadLetterView {
+    static func ref(destination: String, shard: Int, id: String) -> String {
+        destination == Destination.defaultName ? "\(shard):\(id)" : "\(destination):\(shard):\(id)"
+    }
+
+    /// The destination, shard and id a ref names; nil for anything else.
+    static func parse(ref: String) -> (destination: String, shard: Int, id: String)? {
+        let parts = ref.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 || parts.count == 3, let shard = Int(parts[parts.count - 2]), shard >= 0 else { return nil }
+        return (parts.count == 3 ? parts[0] : Destination.defaultName, shard, parts[parts.count - 1])
     }
 }
 

@@ -4,8 +4,8 @@ import Foundation
 public import RedisClient
 
 /// `GET /api/messages/SOURCE/KEY`: where one message is. Its seen key (and TTL: how much longer a
-/// copy counts as a duplicate), its stream entry while it waits or is being delivered, the consumer
-/// holding it, or the dead letter it became.
+/// copy counts as a duplicate), and for each destination its stream entry while it waits or is being
+/// delivered, the consumer holding it, or the dead letter it became.
 public struct MessageLookup: Sendable, Codable, Equatable {
     public enum State: String, Sendable, Codable {
         /// No seen key: never accepted, or its window has passed.
@@ -18,6 +18,8 @@ public struct MessageLookup: Sendable, Codable, Equatable {
         case dead
         /// Accepted, and no longer in the stream or the dead letters.
         case delivered
+        /// Accepted, but it matched none of its source's routes: stored nowhere.
+        case unrouted
     }
 
     public struct Seen: Sendable, Codable, Equatable {
@@ -68,26 +70,48 @@ public struct MessageLookup: Sendable, Codable, Equatable {
         }
     }
 
+    /// Where the message is for one destination it was routed to.
+    public struct Delivery: Sendable, Codable, Equatable {
+        public var destination: String
+        public var state: State
+        public var streamEntry: Entry?
+        public var pending: Pending?
+        public var deadLetter: DeadLetterView?
+
+        enum CodingKeys: String, CodingKey {
+            case destination, state, pending
+            case streamEntry = "stream_entry"
+            case deadLetter = "dead_letter"
+        }
+
+        /// Every member present, `null` when empty, so the page and scripts can rely on the shape.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(destination, forKey: .destination)
+            try container.encode(state, forKey: .state)
+            try container.encode(streamEntry, forKey: .streamEntry)
+            try container.encode(pending, forKey: .pending)
+            try container.encode(deadLetter, forKey: .deadLetter)
+        }
+    }
+
     public var source: String
     public var key: String
     public var shard: Int
     public var seenKey: String
+    /// The most pressing state over the destinations: dead, then delivering, waiting, delivered.
     public var state: State
     public var seen: Seen?
     public var ttlSeconds: Int?
-    public var streamEntry: Entry?
-    public var pending: Pending?
-    public var deadLetter: DeadLetterView?
+    public var deliveries: [Delivery] = []
 
     enum CodingKeys: String, CodingKey {
-        case source, key, shard, state, seen, pending
+        case source, key, shard, state, seen, deliveries
         case seenKey = "seen_key"
         case ttlSeconds = "ttl_seconds"
-        case streamEntry = "stream_entry"
-        case deadLetter = "dead_letter"
     }
 
-    /// Every member present, `null` when empty, so the page and scripts can rely on the shape.
+    /// Every member present, `null` when empty.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(source, forKey: .source)
@@ -97,13 +121,11 @@ public struct MessageLookup: Sendable, Codable, Equatable {
         try container.encode(state, forKey: .state)
         try container.encode(seen, forKey: .seen)
         try container.encode(ttlSeconds, forKey: .ttlSeconds)
-        try container.encode(streamEntry, forKey: .streamEntry)
-        try container.encode(pending, forKey: .pending)
-        try container.encode(deadLetter, forKey: .deadLetter)
+        try container.encode(deliveries, forKey: .deliveries)
     }
 
-    /// Dead letters searched for the message, newest first: a bound on one lookup's work.
-    static let deadLetterSearchLimit = 1000
+    /// Entries read per stream for one lookup: a bound on its work.
+    static let searchLimit = 1000
 
     /// Every command names keys of the message's shard only.
     public static func find(
@@ -121,35 +143,61 @@ public struct MessageLookup: Sendable, Codable, Equatable {
             lookup.ttlSeconds = try replies[1].throwingServerError().int
         }
         guard let id = lookup.seen?.id else { return lookup }
-        lookup.state = .delivered
-        let stream = keys.stream(shard: shard)
-        let found = try await redis.pipeline(
-            [
-                RedisCommand("XRANGE", .init(stream), .init(id), .init(id)),
-                RedisCommand("XPENDING", .init(stream), .init(configuration.group), .init(id), .init(id), "1"),
-            ], timeout: timeout)
-        if let item = try found[0].throwingServerError().array?.first, let entry = StreamEntry(shard: shard, reply: item) {
-            lookup.streamEntry = Entry(entry)
-            lookup.state = .waiting
-            // XPENDING answers an error while the group does not exist: then nothing is pending.
-            if let row = found[1].array?.first?.array, row.count == 4, let consumer = row[1].string {
-                lookup.pending = Pending(consumer: consumer, idleMs: row[2].int ?? 0, deliveries: row[3].int ?? 0)
-                lookup.state = .delivering
-            }
+        // A message that matched no route is remembered with id `-` and stored nowhere.
+        guard let millisecond = id.split(separator: "-").first.map(String.init), !millisecond.isEmpty else {
+            lookup.state = .unrouted
             return lookup
         }
+        for destination in configuration.destinations {
+            lookup.deliveries.append(
+                try await delivery(
+                    to: destination, millisecond: millisecond, source: source, key: key, shard: shard, redis: redis,
+                    configuration: configuration))
+        }
+        let order: [State] = [.dead, .delivering, .waiting, .delivered]
+        lookup.state = order.first { state in lookup.deliveries.contains { $0.state == state } } ?? .delivered
+        return lookup
+    }
+
+    /// The message in one destination's stream or dead letters. Its entry id there is not stored,
+    /// but the accept script wrote every destination's entry in one call, stamped with the same
+    /// millisecond as the seen record's id: the entries of that millisecond are searched for its key.
+    private static func delivery(
+        to destination: String, millisecond: String, source: String, key: String, shard: Int, redis: RedisClient,
+        configuration: ConsoleConfiguration
+    ) async throws(RedisError) -> Delivery {
+        let keys = RedisKeys(prefix: configuration.keyPrefix)
+        let stream = keys.stream(shard: shard, destination: destination)
+        var delivery = Delivery(destination: destination, state: .delivered)
+        let entries = try await redis.command(
+            "XRANGE", .init(stream), .init(millisecond + "-0"), .init(millisecond + "-18446744073709551615"), "COUNT",
+            .init(searchLimit), timeout: configuration.redisTimeout
+        ).throwingServerError()
+        let found = (entries.array ?? []).compactMap { StreamEntry(shard: shard, reply: $0) }.first { $0.key == key && $0.source == source }
+        if let entry = found {
+            delivery.streamEntry = Entry(entry)
+            delivery.state = .waiting
+            let pending = try await redis.pipeline(
+                [RedisCommand("XPENDING", .init(stream), .init(configuration.group), .init(entry.id), .init(entry.id), "1")],
+                timeout: configuration.redisTimeout)[0]
+            // XPENDING answers NOGROUP while the group does not exist: then nothing is pending.
+            if let message = pending.errorMessage, !message.hasPrefix("NOGROUP") { throw .server(message) }
+            if let row = pending.array?.first?.array, row.count == 4, let consumer = row[1].string {
+                delivery.pending = Pending(consumer: consumer, idleMs: row[2].int ?? 0, deliveries: row[3].int ?? 0)
+                delivery.state = .delivering
+            }
+            return delivery
+        }
         let dead = try await redis.command(
-            "XREVRANGE", .init(keys.dead(shard: shard)), "+", "-", "COUNT", .init(deadLetterSearchLimit), timeout: timeout
+            "XREVRANGE", .init(keys.dead(shard: shard, destination: destination)), "+", "-", "COUNT", .init(searchLimit),
+            timeout: configuration.redisTimeout
         ).throwingServerError()
         for item in dead.array ?? [] {
-            guard let entry = StreamEntry(shard: shard, reply: item) else { continue }
-            let letter = DeadLetter(entry: entry)
-            if letter.originalID == id || (letter.source == source && letter.key == key) {
-                lookup.deadLetter = DeadLetterView(letter)
-                lookup.state = .dead
-                break
-            }
+            guard let entry = StreamEntry(shard: shard, reply: item), entry.key == key, entry.source == source else { continue }
+            delivery.deadLetter = DeadLetterView(DeadLetter(entry: entry, destination: destination))
+            delivery.state = .dead
+            break
         }
-        return lookup
+        return delivery
     }
 }

@@ -7,8 +7,9 @@ public struct Overview: Sendable, Codable {
     public var generatedAt: Int64
     public var windowMinutes: Int
     public var counters: MinuteCounters
-    /// What `webhook-dedup stats` prints: per shard backlog, pending, lag, consumers, dead letters.
-    public var delivery: StatsReport
+    /// What `webhook-dedup stats` prints: per destination and shard backlog, pending, lag,
+    /// consumers, dead letters; messages that matched no route.
+    public var delivery: DeliveryStats
     public var backlog: [BacklogAge]
 
     enum CodingKeys: String, CodingKey {
@@ -23,10 +24,12 @@ public struct Overview: Sendable, Codable {
         let counters = try await MinuteCounters.read(
             redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, minutes: minutes, nowMs: now, forgetOldSources: true,
             timeout: timeout)
-        let delivery = try await StatsReport.collect(
-            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, group: configuration.group)
+        let delivery = try await DeliveryStats.collect(
+            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, group: configuration.group,
+            destinations: configuration.destinations)
         let backlog = try await BacklogAge.read(
-            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, nowMs: now, timeout: timeout)
+            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, destinations: configuration.destinations,
+            nowMs: now, timeout: timeout)
         return Overview(generatedAt: now, windowMinutes: minutes, counters: counters, delivery: delivery, backlog: backlog)
     }
 }

@@ -59,9 +59,10 @@ enum ConsolePage {
         </section>
         <section>
           <h2>Delivery</h2>
-          <table id="streams"><thead><tr><th>stream</th><th>backlog</th><th>pending</th><th>lag</th><th>oldest</th><th>dead</th></tr></thead><tbody></tbody></table>
+          <table id="streams"><thead><tr><th>destination</th><th>stream</th><th>backlog</th><th>pending</th><th>lag</th><th>oldest</th><th>dead</th></tr></thead><tbody></tbody></table>
+          <p id="unrouted" class="muted"></p>
           <h3>Consumers</h3>
-          <table id="consumers"><thead><tr><th>consumer</th><th>shard</th><th>pending</th><th>idle</th></tr></thead><tbody></tbody></table>
+          <table id="consumers"><thead><tr><th>consumer</th><th>destination</th><th>shard</th><th>pending</th><th>idle</th></tr></thead><tbody></tbody></table>
           <h3>Receivers seen lately</h3>
           <table id="receivers"><thead><tr><th>receiver</th><th>messages</th><th>last minute (UTC)</th></tr></thead><tbody></tbody></table>
         </section>

@@ -94,9 +94,13 @@ enum ConsoleScript {
             for (const [name, count] of Object.entries(s.duplicates_by_entry_point).sort((a, b) => b[1] - a[1])) entryPoints.push([s.source, name, count]);
           }
           fill($("entry-points").tBodies[0], entryPoints);
-          const ages = Object.fromEntries(overview.backlog.map((b) => [b.shard, b.oldest_undelivered_age_ms]));
-          fill($("streams").tBodies[0], delivery.shards.map((s) => [s.stream, s.length, s.pending, s.lag, age(ages[s.shard]), s.dead_letters]));
-          fill($("consumers").tBodies[0], delivery.shards.flatMap((s) => s.consumers.map((c) => [c.name, s.shard, c.pending, age(c.idle_ms)])));
+          const ages = Object.fromEntries(overview.backlog.map((b) => [b.destination + "/" + b.shard, b.oldest_undelivered_age_ms]));
+          const shards = delivery.destinations.flatMap((d) => d.shards.map((s) => Object.assign({ destination: d.destination }, s)));
+          fill($("streams").tBodies[0], shards.map((s) => [s.destination, s.stream, s.length, s.pending, s.lag,
+            age(ages[s.destination + "/" + s.shard]), s.dead_letters]));
+          fill($("consumers").tBodies[0], shards.flatMap((s) => s.consumers.map((c) => [c.name, s.destination, s.shard, c.pending, age(c.idle_ms)])));
+          const unrouted = Object.entries(delivery.unrouted || {});
+          $("unrouted").textContent = unrouted.length ? "Matched no route (stored nowhere): " + unrouted.map(([s, n]) => `${s} ${n}`).join(", ") : "";
           fill($("receivers").tBodies[0], counters.receivers.map((r) => [r.name, r.messages, minuteText(r.last_minute)]));
           $("updated").textContent = "updated " + time(overview.generated_at);
         }
@@ -106,6 +110,7 @@ enum ConsoleScript {
             const headers = Object.entries(d.headers).map(([n, v]) => `${n}: ${v}`).join("\n");
             return el("li", { class: "dead-letter", "data-ref": d.ref },
               el("div", { class: "what" }, `${d.source} · ${d.key}`),
+              el("div", { class: "muted" }, `destination ${d.destination}`),
               el("div", { class: "why" }, `${d.error} (${d.attempts} attempts)`),
               el("div", { class: "muted" }, `failed ${time(d.failed_at)} · received ${time(d.received_at)} by ${d.receiver || "?"} · ${d.ref}`),
               el("details", {}, el("summary", {}, `body (${d.body_bytes} bytes) and headers`),
@@ -150,9 +155,14 @@ enum ConsoleScript {
             const m = await api("messages/" + encodeURIComponent(source) + "/" + key.split("/").map(encodeURIComponent).join("/"));
             const rows = [["state", m.state], ["seen key", m.seen_key], ["TTL", m.ttl_seconds === null ? "–" : m.ttl_seconds + " s"],
               ["entry id", m.seen ? m.seen.id : "–"], ["accepted", m.seen ? `${time(m.seen.at)} by ${m.seen.by}` : "–"]];
-            if (m.pending) rows.push(["delivering", `${m.pending.consumer}, ${m.pending.deliveries} attempts, idle ${age(m.pending.idle_ms)}`]);
-            if (m.dead_letter) rows.push(["dead letter", `${m.dead_letter.ref}: ${m.dead_letter.error} (${m.dead_letter.attempts} attempts)`]);
-            const entry = m.stream_entry || (m.dead_letter && { body_preview: m.dead_letter.body_preview });
+            let entry = null;
+            for (const d of m.deliveries) {
+              let detail = d.state;
+              if (d.pending) detail += ` at ${d.pending.consumer}, ${d.pending.deliveries} attempts, idle ${age(d.pending.idle_ms)}`;
+              if (d.dead_letter) detail += ` ${d.dead_letter.ref}: ${d.dead_letter.error} (${d.dead_letter.attempts} attempts)`;
+              rows.push(["→ " + d.destination, detail]);
+              entry = entry || d.stream_entry || (d.dead_letter && { body_preview: d.dead_letter.body_preview });
+            }
             result.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { "data-field": k }, v)]));
             if (entry) result.append(el("dt", {}, "body"), el("dd", {}, el("pre", {}, entry.body_preview)));
           } catch (error) {

@@ -32,15 +32,11 @@ struct PageController: Sendable {
         router.get("healthz") { _, _ in JSONAnswer.make(["status": "ok"]) }
         router.get("metrics") { _, _ in
             do {
-                let now = try await RedisClock.nowMs(redis, timeout: configuration.redisTimeout)
-                let delivery = try await StatsReport.collect(
-                    redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, group: configuration.group)
-                let backlog = try await BacklogAge.read(
-                    redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, nowMs: now,
-                    timeout: configuration.redisTimeout)
+                // One minute of counters is read along: the overview is the one way delivery is read.
+                let overview = try await Overview.read(redis: redis, configuration: configuration, minutes: 1)
                 return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(delivery: delivery, backlog: backlog))))
+                    body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(delivery: overview.delivery, backlog: overview.backlog))))
             } catch {
                 // No sample rather than stale ones: Prometheus marks the scrape failed and `up` says so.
                 return JSONAnswer.error(.serviceUnavailable, "Redis: \(error)")
