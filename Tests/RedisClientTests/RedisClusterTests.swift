@@ -1,14 +1,15 @@
 import Foundation
 import RedisClient
+import TestSupport
 import Testing
 
 /// Redis Cluster with real processes: three primaries and three replicas of the test's own
 /// (redis-server with `--cluster-enabled yes`, joined by `redis-cli --cluster create`; scripts/test
 /// installs both). One cluster at a time: six servers each are plenty for two cores.
-@Suite(.serialized, .enabled(if: RedisClusterTopology.available, "redis-cli not installed (scripts/test installs redis-tools)"))
+@Suite(.serialized, .enabled(if: RedisClusterProcesses.available, "redis-cli not installed (scripts/test installs redis-tools)"))
 struct RedisClusterTests {
     @Test func commandsAndPipelinesGoToThePrimaryOfTheirSlot() async throws {
-        try await RedisClusterTopology.withClient { topology, redis in
+        try await RedisClusterProcesses.withClient { topology, redis in
             let shards = 24
             for shard in 0..<shards {
                 #expect(try await redis.command("SET", .init("wd:{\(shard)}:one"), .init("\(shard)")) == .simpleString("OK"))
@@ -47,7 +48,7 @@ struct RedisClusterTests {
     }
 
     @Test func followsAskDuringAMigrationAndMovedAfterIt() async throws {
-        try await RedisClusterTopology.withClient { topology, redis in
+        try await RedisClusterProcesses.withClient { topology, redis in
             let slot = HashSlot.of("moving")
             #expect(try await redis.command("SET", "{moving}old", "1") == .simpleString("OK"))
             let primaries = try await topology.primaries()
@@ -80,7 +81,7 @@ struct RedisClusterTests {
     }
 
     @Test func followsAFailoverWhenAPrimaryIsKilled() async throws {
-        try await RedisClusterTopology.withClient { topology, redis in
+        try await RedisClusterProcesses.withClient { topology, redis in
             let slot = HashSlot.of("victim")
             let victim = try #require(try await topology.primaryPort(ofSlot: slot))
             // Confirmed by the replica before the crash, so the write survives it.

@@ -1,15 +1,14 @@
-import Foundation
-import RedisClient
-import TestSupport
+public import Foundation
+public import RedisClient
 
 /// A Redis Cluster of the test's own: three primaries and three replicas on free loopback ports,
 /// made by `redis-cli --cluster create --cluster-replicas 1`, with `cluster-node-timeout 1000` so a
 /// killed primary's replica takes over within seconds. Stopped with SIGKILL: nothing to wait for on
 /// a cooperative thread.
-final class RedisClusterTopology: @unchecked Sendable {
-    static let available = FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-cli")
+public final class RedisClusterProcesses: @unchecked Sendable {
+    public static let available = FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-cli")
 
-    let ports: [Int]
+    public let ports: [Int]
     /// Each node's cluster bus port, chosen free too: the default (port + 10000) may be taken or
     /// beyond 65535 for a port from the kernel's ephemeral range.
     private let busPorts: [Int]
@@ -24,10 +23,10 @@ final class RedisClusterTopology: @unchecked Sendable {
     }
 
     /// The `redis+cluster://` URL naming two of the nodes as seeds.
-    var url: String { "redis+cluster://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])" }
+    public var url: String { "redis+cluster://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])" }
 
-    static func start() async throws -> RedisClusterTopology {
-        let topology = try RedisClusterTopology()
+    public static func start() async throws -> RedisClusterProcesses {
+        let topology = try RedisClusterProcesses()
         do {
             try await topology.create()
             return topology
@@ -38,7 +37,7 @@ final class RedisClusterTopology: @unchecked Sendable {
     }
 
     /// Starts a cluster, runs `body` with a client of it, and stops both whatever happens.
-    static func withClient(_ body: (RedisClusterTopology, RedisClient) async throws -> Void) async throws {
+    public static func withClient(_ body: (RedisClusterProcesses, RedisClient) async throws -> Void) async throws {
         let topology = try await start()
         defer { topology.stop() }
         let redis = RedisClient(configuration: try RedisConfiguration(url: topology.url))
@@ -79,14 +78,14 @@ final class RedisClusterTopology: @unchecked Sendable {
     }
 
     /// Runs `body` with a plain client on one node (no redirects followed).
-    func admin<T: Sendable>(_ port: Int, _ body: (RedisClient) async throws -> T) async throws -> T {
+    public func admin<T: Sendable>(_ port: Int, _ body: (RedisClient) async throws -> T) async throws -> T {
         let client = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: port, connections: 1))
         defer { client.close() }
         return try await body(client)
     }
 
     /// The node id and port of each primary, with the slot ranges it serves.
-    func primaries() async throws -> [(id: String, port: Int)] {
+    public func primaries() async throws -> [(id: String, port: Int)] {
         let nodes = try await admin(ports[0]) { try await $0.command("CLUSTER", "NODES").string ?? "" }
         return nodes.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
@@ -98,7 +97,7 @@ final class RedisClusterTopology: @unchecked Sendable {
     }
 
     /// The port of the node serving `slot` as primary, asked of `CLUSTER SLOTS` on a live node.
-    func primaryPort(ofSlot slot: Int) async throws -> Int? {
+    public func primaryPort(ofSlot slot: Int) async throws -> Int? {
         for port in ports where processes[port] != nil {
             guard let ranges = try? await admin(port, { try await $0.command("CLUSTER", "SLOTS").array }) else { continue }
             for range in ranges {
@@ -110,12 +109,12 @@ final class RedisClusterTopology: @unchecked Sendable {
     }
 
     /// SIGKILL for one node: a crash.
-    func kill(port: Int) {
+    public func kill(port: Int) {
         processes[port]?.kill()
         processes[port] = nil
     }
 
-    func stop() {
+    public func stop() {
         for process in processes.values { process.kill() }
         processes = [:]
         try? FileManager.default.removeItem(at: directory)
