@@ -1,3 +1,4 @@
+import DedupCore
 import Foundation
 import RedisClient
 import Testing
@@ -42,5 +43,33 @@ struct DelivererConfigurationTests {
         #expect(try configuration(claimIdle: .seconds(30)).readAhead == 64)
         #expect(try configuration(claimIdle: .seconds(30), shards: 32).readAhead == 64)
         #expect(try configuration(claimIdle: .seconds(30), shards: 1024).readAhead == 2048)
+    }
+
+    @Test("One configuration per destination: its own settings over the deliverer's; --destination picks, an unknown name is refused")
+    func destinationConfigurations() throws {
+        var base = try configuration(claimIdle: .seconds(30))
+        base.finalStatuses = [410]
+        #expect(try base.destinationConfigurations().map(\.destination) == ["default"])
+        base.destinations = [
+            Destination(
+                name: "bot", url: "http://bot:3000/hooks", headers: [.init(name: "X-Token", value: Secret("t"))], timeoutMs: 500, maxAttempts: 3,
+                retryBaseMs: 100, retryMaxMs: 900, concurrency: 2, rate: RateLimitRule(rate: 5), finalStatuses: [400]),
+            Destination(name: "n8n", url: "https://n8n/hook"),
+        ]
+        let all = try base.destinationConfigurations()
+        #expect(all.map(\.destination) == ["bot", "n8n"])
+        let bot = all[0]
+        #expect(bot.downstream == .http(URL(string: "http://bot:3000/hooks")!))
+        #expect(bot.concurrency == 2 && bot.maxAttempts == 3 && bot.deliveryTimeout == .milliseconds(500))
+        #expect(bot.retryBase == .milliseconds(100) && bot.retryMax == .milliseconds(900))
+        #expect(bot.rate == RateLimitRule(rate: 5) && bot.finalStatuses == [400] && bot.headers.map(\.name) == ["X-Token"])
+        let n8n = all[1]
+        #expect(n8n.concurrency == base.concurrency && n8n.maxAttempts == base.maxAttempts && n8n.retryMax == base.retryMax)
+        #expect(n8n.rate == nil && n8n.finalStatuses == [410] && n8n.headers.isEmpty)
+        base.selectedDestinations = ["n8n"]
+        #expect(try base.destinationConfigurations().map(\.destination) == ["n8n"])
+        base.selectedDestinations = ["crm"]
+        let error = #expect(throws: DelivererConfigurationError.self) { try base.destinationConfigurations() }
+        #expect(error?.description == "no destination \"crm\" (known: bot, n8n)")
     }
 }
