@@ -3,8 +3,9 @@ public import Logging
 import RedisClient
 public import ServiceLifecycle
 
-/// `webhook-dedup deliver` as a ServiceLifecycle service: reads every shard's stream through the
-/// consumer group and delivers each entry downstream at least once (docs/delivery.md).
+/// `webhook-dedup deliver` as a ServiceLifecycle service: for each destination it serves, reads
+/// every shard's stream of that destination through the consumer group and delivers each entry
+/// downstream at least once (docs/delivery.md).
 ///
 /// `run()` returns after a graceful shutdown, once the attempts in flight have finished (or the
 /// drain time ran out) and unfinished entries were handed back to the group. It owns its Redis
@@ -29,12 +30,30 @@ public struct DeliveryService: Service {
         let destinations = try configuration.destinationConfigurations()
         let redis = RedisClient(configuration: configuration.redis, logger: logger)
         defer { redis.close() }
+        await warnAboutUnservedDefaultBacklog(redis)
         // Each destination runs on its own: own streams, group, read connections, concurrency,
         // retries and dead letters, so a destination that fails or crawls never holds up another.
         await withTaskGroup(of: Void.self) { tasks in
             for destination in destinations {
                 tasks.addTask { await deliver(destination, redis: redis) }
             }
+        }
+    }
+
+    /// An upgrade that moved to a sources file with destinations but none named `default` leaves
+    /// whatever the single stream still held unread: say so at start rather than silently.
+    private func warnAboutUnservedDefaultBacklog(_ redis: RedisClient) async {
+        guard !configuration.destinations.isEmpty, !configuration.destinations.contains(where: { $0.name == Destination.defaultName })
+        else { return }
+        let keys = RedisKeys(prefix: configuration.keyPrefix)
+        var waiting = 0
+        for shard in 0..<configuration.shards {
+            waiting += (try? await redis.command("XLEN", .init(keys.stream(shard: shard))).int) ?? 0
+        }
+        if waiting > 0 {
+            logger.warning(
+                "the streams of the destination default hold entries, but the sources file has no destination named default: they wait until one is defined",
+                metadata: ["entries": "\(waiting)", "stream": "\(keys.stream(shard: 0))"])
         }
     }
 
