@@ -28,13 +28,7 @@ struct ConsoleDataTests {
     @Test func deleteRemovesTheDeadLetterForGood() async throws {
         try await ConsoleTest.withConsole { client, prefix, redis in
             let ref = try await ConsoleTest.addDeadLetter(prefix: prefix, redis: redis)
-            let session = try await client.execute(uri: "/api/session", method: .get, headers: ConsoleTest.bearer) { $0.json }
-            var headers = ConsoleTest.bearer
-            headers[.contentType] = "application/json"
-            headers[ConsoleAuth.csrfHeader] = try #require(session["csrf_token"] as? String)
-            let answer = try await client.execute(
-                uri: "/api/dead-letters/delete", method: .post, headers: headers, body: ByteBuffer(string: #"{"ids":["\#(ref)","0:1-1","x"]}"#)
-            ) { $0.json }
+            let answer = try await ConsoleTest.press("delete", [ref, "0:1-1", "x"], client: client)
             #expect(answer["done"] as? [String] == [ref])
             #expect(answer["not_found"] as? [String] == ["0:1-1", "x"])
             #expect(try await redis.command("XLEN", .init("\(prefix):{0}:dead")).int == 0)
@@ -96,13 +90,7 @@ struct ConsoleDataTests {
             #expect(letter["ref"] as? String == ref)
             #expect(letter["destination"] as? String == "crm")
 
-            let session = try await client.execute(uri: "/api/session", method: .get, headers: ConsoleTest.bearer) { $0.json }
-            var headers = ConsoleTest.bearer
-            headers[.contentType] = "application/json"
-            headers[ConsoleAuth.csrfHeader] = try #require(session["csrf_token"] as? String)
-            let replayed = try await client.execute(
-                uri: "/api/dead-letters/replay", method: .post, headers: headers, body: ByteBuffer(string: #"{"ids":["\#(ref)"]}"#)
-            ) { $0.json }
+            let replayed = try await ConsoleTest.press("replay", [ref], client: client)
             #expect(replayed["done"] as? [String] == [ref])
             #expect(try await redis.command("XLEN", .init("\(prefix):{0}:stream:crm")).int == 1)
             #expect(try await redis.command("XLEN", .init("\(prefix):{0}:stream")).int == 1)

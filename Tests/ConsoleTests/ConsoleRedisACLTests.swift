@@ -42,18 +42,10 @@ struct ConsoleRedisACLTests {
                 let status = try await client.execute(uri: uri, method: .get, headers: ConsoleTest.bearer) { $0.status }
                 #expect(status == .ok, "\(uri)")
             }
-            let session = try await client.execute(uri: "/api/session", method: .get, headers: ConsoleTest.bearer) { $0.json }
-            var headers = ConsoleTest.bearer
-            headers[.contentType] = "application/json"
-            headers[ConsoleAuth.csrfHeader] = try #require(session["csrf_token"] as? String)
-            let replayed = try await client.execute(
-                uri: "/api/dead-letters/replay", method: .post, headers: headers, body: ByteBuffer(string: #"{"ids":["\#(ref)"]}"#)
-            ) { $0.json }
+            let replayed = try await ConsoleTest.press("replay", [ref], client: client)
             #expect(replayed["done"] as? [String] == [ref])
             let second = try await ConsoleTest.addDeadLetter(prefix: prefix, redis: admin, key: "k2")
-            let deleted = try await client.execute(
-                uri: "/api/dead-letters/delete", method: .post, headers: headers, body: ByteBuffer(string: #"{"ids":["\#(second)"]}"#)
-            ) { $0.json }
+            let deleted = try await ConsoleTest.press("delete", [second], client: client)
             #expect(deleted["done"] as? [String] == [second])
         }
         let log = try await admin.command("ACL", "LOG", "128").array ?? []

@@ -87,6 +87,22 @@ enum ConsoleTest {
     }
 
     static let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
+
+    /// Presses a dead-letter button as the page does: with the token and the CSRF token the console
+    /// hands out at `/api/session`. Returns the JSON answer.
+    static func press(_ action: String, _ refs: [String], client: any TestClientProtocol) async throws -> [String: Any] {
+        let session = try await client.execute(uri: "/api/session", method: .get, headers: bearer) { $0.json }
+        var headers = bearer
+        headers[.contentType] = "application/json"
+        headers[ConsoleAuth.csrfHeader] = try #require(session["csrf_token"] as? String)
+        let body = try JSONSerialization.data(withJSONObject: ["ids": refs])
+        return try await client.execute(
+            uri: "/api/dead-letters/\(action)", method: .post, headers: headers, body: ByteBuffer(bytes: body)
+        ) { response in
+            #expect(response.status == .ok, "\(action) \(refs)")
+            return response.json
+        }
+    }
 }
 
 extension Data {

@@ -1,57 +1,48 @@
 import DedupCore
 public import Deliverer
 
-/// A dead letter as the page shows it: where and why it failed, and what it held, secrets hidden.
-public struct DeadLetterView: Sendable, Codable, Equatable {
+/// A dead letter as the page shows it: the entry (``EntryPreview``, its members at the top level of
+/// the JSON) plus where and why it failed.
+public struct DeadLetterView: Sendable, Encodable, Equatable {
     /// The name the replay and delete buttons send: `SHARD:ID` (as `dead-letters replay` takes it)
     /// for the default destination, `DESTINATION:SHARD:ID` for another.
     public var ref: String
     public var destination: String
     public var shard: Int
-    public var id: String
     public var originalID: String
-    public var source: String
-    public var key: String
-    public var path: String
-    public var receiver: String
     public var error: String
     public var attempts: Int
     public var failedAt: Int
-    public var receivedAt: Int
-    public var contentType: String
-    public var headers: [String: String]
-    public var bodyBytes: Int
-    public var bodyPreview: String
+    public var entry: EntryPreview
 
     enum CodingKeys: String, CodingKey {
-        case ref, destination, shard, id, source, key, path, receiver, error, attempts, headers
+        case ref, destination, shard, error, attempts
         case originalID = "original_id"
         case failedAt = "failed_at"
-        case receivedAt = "received_at"
-        case contentType = "content_type"
-        case bodyBytes = "body_bytes"
-        case bodyPreview = "body_preview"
     }
 
     public init(_ letter: DeadLetter) {
-        let entry = letter.entry
         ref = Self.ref(destination: letter.destination, shard: letter.shard, id: letter.id)
         destination = letter.destination
         shard = letter.shard
-        id = letter.id
         originalID = letter.originalID
-        source = letter.source
-        key = letter.key
-        path = entry.path
-        receiver = entry.text("receiver")
         error = letter.error
         attempts = letter.attempts
         failedAt = letter.failedAt
-        receivedAt = Int(entry.text("received_at")) ?? 0
-        contentType = entry.contentType
-        headers = SecretRedaction.headers(entry.forwardedHeaders)
-        bodyBytes = entry.body.count
-        bodyPreview = SecretRedaction.bodyPreview(entry.body)
+        entry = EntryPreview(letter.entry)
+    }
+
+    /// The entry's members and the dead letter's in one flat object.
+    public func encode(to encoder: any Encoder) throws {
+        try entry.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ref, forKey: .ref)
+        try container.encode(destination, forKey: .destination)
+        try container.encode(shard, forKey: .shard)
+        try container.encode(originalID, forKey: .originalID)
+        try container.encode(error, forKey: .error)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(failedAt, forKey: .failedAt)
     }
 }
 
@@ -69,7 +60,7 @@ extension DeadLetterView {
 }
 
 /// `GET /api/dead-letters`: the count over all shards and the oldest ones.
-public struct DeadLetterList: Sendable, Codable, Equatable {
+public struct DeadLetterList: Sendable, Encodable, Equatable {
     public var total: Int
     public var letters: [DeadLetterView]
 }

@@ -6,7 +6,7 @@ public import RedisClient
 /// `GET /api/messages/SOURCE/KEY`: where one message is. Its seen key (and TTL: how much longer a
 /// copy counts as a duplicate), and for each destination its stream entry while it waits or is being
 /// delivered, the consumer holding it, or the dead letter it became.
-public struct MessageLookup: Sendable, Codable, Equatable {
+public struct MessageLookup: Sendable, Encodable, Equatable {
     public enum State: String, Sendable, Codable {
         /// No seen key: never accepted, or its window has passed.
         case unknown
@@ -40,41 +40,11 @@ public struct MessageLookup: Sendable, Codable, Equatable {
         }
     }
 
-    public struct Entry: Sendable, Codable, Equatable {
-        public var id: String
-        public var path: String
-        public var receiver: String
-        public var receivedAt: Int
-        public var contentType: String
-        public var headers: [String: String]
-        public var bodyBytes: Int
-        public var bodyPreview: String
-
-        enum CodingKeys: String, CodingKey {
-            case id, path, receiver, headers
-            case receivedAt = "received_at"
-            case contentType = "content_type"
-            case bodyBytes = "body_bytes"
-            case bodyPreview = "body_preview"
-        }
-
-        init(_ entry: StreamEntry) {
-            id = entry.id
-            path = entry.path
-            receiver = entry.text("receiver")
-            receivedAt = Int(entry.text("received_at")) ?? 0
-            contentType = entry.contentType
-            headers = SecretRedaction.headers(entry.forwardedHeaders)
-            bodyBytes = entry.body.count
-            bodyPreview = SecretRedaction.bodyPreview(entry.body)
-        }
-    }
-
     /// Where the message is for one destination it was routed to.
-    public struct Delivery: Sendable, Codable, Equatable {
+    public struct Delivery: Sendable, Encodable, Equatable {
         public var destination: String
         public var state: State
-        public var streamEntry: Entry?
+        public var streamEntry: EntryPreview?
         public var pending: Pending?
         public var deadLetter: DeadLetterView?
 
@@ -175,7 +145,7 @@ public struct MessageLookup: Sendable, Codable, Equatable {
         ).throwingServerError()
         let found = (entries.array ?? []).compactMap { StreamEntry(shard: shard, reply: $0) }.first { $0.key == key && $0.source == source }
         if let entry = found {
-            delivery.streamEntry = Entry(entry)
+            delivery.streamEntry = EntryPreview(entry)
             delivery.state = .waiting
             let pending = try await redis.pipeline(
                 [RedisCommand("XPENDING", .init(stream), .init(configuration.group), .init(entry.id), .init(entry.id), "1")],
