@@ -5,8 +5,8 @@ import Prometheus
 import ServiceLifecycle
 
 /// `deliver`'s optional HTTP side, on when `WD_METRICS_PORT` is set: `GET /metrics` (Prometheus text:
-/// delivered, retried and dead-lettered entries by source, attempt latency, backlog, entries dropped
-/// as no longer this deliverer's) and
+/// delivered, retried and dead-lettered entries by destination and source, attempt latency, backlog
+/// and entries dropped as no longer this deliverer's by destination) and
 /// `GET /healthz`. The deliverer reports through swift-metrics; this binds the process-wide factory
 /// to a Prometheus registry and serves that registry.
 enum DelivererMetricsServer {

@@ -186,8 +186,11 @@ struct DestinationTests {
             let times = sink.requests.map(\.at).sorted()
             #expect(times.count == total)
             // Every window [t_j, t_i] of arrivals at the sink holds at most burst + rate × (t_i - t_j)
-            // requests. The permits are granted by Redis; arrivals can bunch by the jitter of the
-            // request's own trip (loopback, well under 20 ms = one request at 50/s), hence the 1.
+            // requests. Redis grants the permits; between a permit and the sink's clock lie two
+            // processes' scheduling, so arrivals can bunch by that jitter: on a quiet machine it
+            // stayed within one request, with the whole test suite running on 2 cores it reached 5
+            // (100 ms at 50/s). The allowance is 250 ms of it, 12 requests; a rate that each
+            // deliverer kept on its own would be over by hundreds (twice the rate for 39 s).
             var worst = Int.min
             for i in times.indices {
                 for j in 0...i {
@@ -198,7 +201,7 @@ struct DestinationTests {
                     worst = max(worst, Int((Double(i - j + 1) - allowed).rounded(.up)))
                 }
             }
-            #expect(worst <= 1, "a window held \(worst) requests over burst + rate × elapsed")
+            #expect(worst <= perSecond / 4, "a window held \(worst) requests over burst + rate × elapsed")
             let span = times.first!.duration(to: times.last!)
             #expect(span >= .seconds(Double(total - burst) / Double(perSecond) - 1), "2,000 entries took \(span)")
             // Both deliverers took part.
