@@ -33,7 +33,7 @@ struct DelivererClusterTests {
             let failing = ids[ids.count / 2]  // always answered 500: a dead letter after 2 attempts
             let sink = RecordingSink { entryID, _ in (entryID == failing ? 500 : 200, .zero) }
             let configuration = DelivererConfiguration(
-                redis: try RedisConfiguration(url: cluster.url), downstream: .standardOutput, keyPrefix: prefix, shards: shards,
+                redis: try cluster.configuration(), downstream: .standardOutput, keyPrefix: prefix, shards: shards,
                 consumer: "cluster-test", maxAttempts: 2, retryBase: .milliseconds(20), retryMax: .milliseconds(80),
                 deliveryTimeout: .seconds(2), claimIdle: .seconds(2), readBlock: .milliseconds(200))
             try await sink.run { url in

@@ -1,12 +1,24 @@
-public import Foundation
+import Foundation
 public import RedisClient
 
 /// A Redis Cluster of the test's own: three primaries and three replicas on free loopback ports,
 /// made by `redis-cli --cluster create --cluster-replicas 1`, with `cluster-node-timeout 1000` so a
 /// killed primary's replica takes over within seconds. Stopped with SIGKILL: nothing to wait for on
 /// a cooperative thread.
+///
+/// In scripts/test's TLS stage (`REDIS_URL=rediss://...` and `WD_REDIS_TLS_*` set) the nodes speak
+/// TLS only, to clients and to each other (`tls-cluster`, `tls-replication`), with that stage's
+/// certificates (`server.crt` and `server.key` beside `WD_REDIS_TLS_CA`), and clients use
+/// `rediss+cluster://`.
 public final class RedisClusterProcesses: @unchecked Sendable {
     public static let available = FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-cli")
+
+    private static let environment = ProcessInfo.processInfo.environment
+    /// The TLS stage's certificate folder, or nil outside that stage.
+    private static let tlsDirectory: String? = {
+        guard environment["REDIS_URL"]?.hasPrefix("rediss://") == true, let ca = environment["WD_REDIS_TLS_CA"] else { return nil }
+        return URL(fileURLWithPath: ca).deletingLastPathComponent().path
+    }()
 
     public let ports: [Int]
     /// Each node's cluster bus port, chosen free too: the default (port + 10000) may be taken or
@@ -22,8 +34,15 @@ public final class RedisClusterProcesses: @unchecked Sendable {
         directory = try TemporaryDirectory.make("wd-cluster")
     }
 
-    /// The `redis+cluster://` URL naming two of the nodes as seeds.
-    public var url: String { "redis+cluster://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])" }
+    /// The `redis+cluster://` (TLS stage: `rediss+cluster://`) URL naming two of the nodes as seeds.
+    public var url: String {
+        (Self.tlsDirectory == nil ? "redis" : "rediss") + "+cluster://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])"
+    }
+
+    /// ``url`` with the TLS settings of the environment.
+    public func configuration() throws -> RedisConfiguration {
+        try RedisConfiguration(url: url, environment: Self.environment)
+    }
 
     public static func start() async throws -> RedisClusterProcesses {
         let topology = try RedisClusterProcesses()
@@ -40,7 +59,7 @@ public final class RedisClusterProcesses: @unchecked Sendable {
     public static func withClient(_ body: (RedisClusterProcesses, RedisClient) async throws -> Void) async throws {
         let topology = try await start()
         defer { topology.stop() }
-        let redis = RedisClient(configuration: try RedisConfiguration(url: topology.url))
+        let redis = RedisClient(configuration: try topology.configuration())
         defer { redis.close() }
         try await body(topology, redis)
     }
@@ -49,14 +68,27 @@ public final class RedisClusterProcesses: @unchecked Sendable {
         for (port, busPort) in zip(ports, busPorts) {
             let folder = directory.appendingPathComponent("\(port)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            processes[port] = try ChildProcess.launch([
-                "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder.path,
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--cluster-port", "\(busPort)",
-            ])
+            var listen = ["--port", "\(port)"]
+            if let tls = Self.tlsDirectory {
+                listen = [
+                    "--port", "0", "--tls-port", "\(port)", "--tls-cluster", "yes", "--tls-replication", "yes", "--tls-cert-file",
+                    "\(tls)/server.crt", "--tls-key-file", "\(tls)/server.key", "--tls-ca-cert-file", "\(tls)/ca.crt",
+                    "--tls-auth-clients", "optional",
+                ]
+            }
+            processes[port] = try ChildProcess.launch(
+                ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder.path] + listen + [
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--cluster-port",
+                    "\(busPort)",
+                ])
         }
-        for port in ports { try await RedisServerProcess.waitUntilAnswering(port: port) }
+        for port in ports {
+            try await waitUntil("PING answered on \(port)") { try await self.admin(port) { await $0.ping(timeout: .milliseconds(500)) } }
+        }
+        let tlsOptions = Self.tlsDirectory.map { ["--tls", "--cacert", "\($0)/ca.crt", "--cert", "\($0)/client.crt", "--key", "\($0)/client.key"] }
         let create = try ChildProcess.launch(
-            ["redis-cli", "--cluster", "create"] + ports.map { "127.0.0.1:\($0)" } + ["--cluster-replicas", "1", "--cluster-yes"],
+            ["redis-cli"] + (tlsOptions ?? []) + ["--cluster", "create"] + ports.map { "127.0.0.1:\($0)" }
+                + ["--cluster-replicas", "1", "--cluster-yes"],
             log: directory.appendingPathComponent("create.log"))
         let deadline = ContinuousClock.now + .seconds(30)
         while create.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -79,7 +111,10 @@ public final class RedisClusterProcesses: @unchecked Sendable {
 
     /// Runs `body` with a plain client on one node (no redirects followed).
     public func admin<T: Sendable>(_ port: Int, _ body: (RedisClient) async throws -> T) async throws -> T {
-        let client = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: port, connections: 1))
+        var configuration = try RedisConfiguration(
+            url: (Self.tlsDirectory == nil ? "redis" : "rediss") + "://127.0.0.1:\(port)/0", environment: Self.environment)
+        configuration.connections = 1
+        let client = RedisClient(configuration: configuration)
         defer { client.close() }
         return try await body(client)
     }
