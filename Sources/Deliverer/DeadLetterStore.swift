@@ -60,16 +60,17 @@ public struct DeadLetterStore: Sendable {
         public var streamID: String
     }
 
-    /// Replays the dead letters named by `ids`: `SHARD:ID` names one shard's letter; a bare `ID` is
-    /// looked for in every shard (stream ids are unique only within one stream, so two shards can
-    /// hold the same id; `list` shows the shard). Returns what was replayed and the names that matched
+    /// Replays the dead letters named by `ids`: `DESTINATION:SHARD:ID` names one letter; `SHARD:ID`
+    /// one shard's letter in each destination; a bare `ID` is looked for in every shard and
+    /// destination (stream ids are unique only within one stream, so two shards or destinations can
+    /// hold the same id; `list` shows both). Returns what was replayed and the names that matched
     /// nothing.
     public func replay(ids: [String]) async throws(RedisError) -> (replayed: [Replayed], notFound: [String]) {
         var replayed: [Replayed] = []
         var notFound: [String] = []
         for name in ids {
             var found = false
-            let (shards, id) = target(of: name)
+            let (destinations, shards, id) = target(of: name)
             for destination in destinations {
                 for shard in shards {
                     if let done = try await replay(destination: destination, shard: shard, id: id) {
@@ -83,13 +84,21 @@ public struct DeadLetterStore: Sendable {
         return (replayed, notFound)
     }
 
-    /// The shards to look in and the stream id, for `SHARD:ID` or a bare `ID`.
-    private func target(of name: String) -> (shards: Range<Int>, id: String) {
-        if let colon = name.firstIndex(of: ":"), let shard = Int(name[..<colon]) {
-            let id = String(name[name.index(after: colon)...])
-            return ((0..<shards).contains(shard) ? shard..<(shard + 1) : 0..<0, id)
+    /// The destinations and shards to look in and the stream id, for `DESTINATION:SHARD:ID`,
+    /// `SHARD:ID` or a bare `ID` (destination names and stream ids hold no `:`).
+    private func target(of name: String) -> (destinations: [String], shards: Range<Int>, id: String) {
+        var rest = Substring(name)
+        var names = destinations
+        let parts = name.split(separator: ":", maxSplits: 1)
+        if parts.count == 2, parts[1].contains(":") {
+            names = destinations.filter { $0 == parts[0] }
+            rest = parts[1]
         }
-        return (0..<shards, name)
+        if let colon = rest.firstIndex(of: ":"), let shard = Int(rest[..<colon]) {
+            let id = String(rest[rest.index(after: colon)...])
+            return (names, (0..<shards).contains(shard) ? shard..<(shard + 1) : 0..<0, id)
+        }
+        return (names, 0..<shards, String(rest))
     }
 
     /// Replays every dead letter present when it starts; letters that fail again meanwhile (and land

@@ -53,7 +53,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Flag(help: "Replay every dead letter present when the command starts")
         var all = false
 
-        @Argument(help: "Dead letters as SHARD:ID, or a bare ID to look in every shard (list shows both)")
+        @Argument(help: "Dead letters as DESTINATION:SHARD:ID, SHARD:ID (every destination), or a bare ID (every shard and destination)")
         var ids: [String] = []
 
         func validate() throws {
@@ -64,7 +64,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
             try await withDeadLetterStore(redis, destinations, label: "webhook-dedup.dead-letters") { store in
                 let (replayed, notFound) = all ? (try await store.replayAll(), []) : try await store.replay(ids: ids)
                 for item in replayed {
-                    print("replayed \(item.destination) \(item.shard):\(item.deadID) as stream entry \(item.streamID)")
+                    print("replayed \(item.destination):\(item.shard):\(item.deadID) as stream entry \(item.streamID)")
                 }
                 for name in notFound {
                     printError("webhook-dedup: no dead letter \(name)")

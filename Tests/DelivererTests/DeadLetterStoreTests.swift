@@ -9,13 +9,14 @@ import Testing
 struct DeadLetterStoreTests {
     /// Writes a dead letter as the deliverer does; returns its id.
     private func addDeadLetter(
-        _ redis: TestRedis, shard: Int, key: String, id: String = "*", body: [UInt8] = Array("{}".utf8)
+        _ redis: TestRedis, shard: Int, key: String, id: String = "*", body: [UInt8] = Array("{}".utf8), destination: String = "default"
     ) async throws -> String {
         let fields =
             TestRedis.fields(key: key, source: "evolution", body: body) + [
                 "original_id", "1-1", "error", "HTTP 500: nope", "attempts", "10", "failed_at", "1732890001000",
             ]
-        return try await redis.client.command([.init("XADD"), .init(redis.keys.dead(shard: shard)), .init(id)] + fields).string ?? ""
+        let dead = redis.keys.dead(shard: shard, destination: destination)
+        return try await redis.client.command([.init("XADD"), .init(dead), .init(id)] + fields).string ?? ""
     }
 
     @Test("list merges shards oldest first and honours the limit")
@@ -65,6 +66,24 @@ struct DeadLetterStoreTests {
             // A bare id is looked for in every shard.
             #expect(try await store.replay(ids: [staying]).replayed.map(\.shard) == [0])
             #expect(try await store.count() == 0)
+        }
+    }
+
+    @Test("Per destination: list names the destination; DESTINATION:SHARD:ID replays into that destination's stream only")
+    func perDestination() async throws {
+        try await withTestRedis { redis in
+            // The same id in two destinations' dead letters: only the one named moves.
+            _ = try await addDeadLetter(redis, shard: 0, key: "b", id: "5-1", destination: "bot")
+            _ = try await addDeadLetter(redis, shard: 0, key: "c", id: "5-1", destination: "crm")
+            let store = DeadLetterStore(redis: redis.client, keyPrefix: redis.prefix, shards: 1, destinations: ["bot", "crm"])
+            #expect(try await store.list(limit: 10).map(\.destination).sorted() == ["bot", "crm"])
+            let outcome = try await store.replay(ids: ["crm:0:5-1", "n8n:0:5-1"])
+            #expect(outcome.replayed.map(\.destination) == ["crm"])
+            #expect(outcome.notFound == ["n8n:0:5-1"])
+            #expect(try await redis.backlog(destination: "crm") == 1)
+            #expect(try await redis.backlog(destination: "bot") == 0)
+            #expect(try await store.list(limit: 10).map(\.key) == ["b"])
+            #expect(try await DeadLetterStore(redis: redis.client, keyPrefix: redis.prefix, shards: 1, destinations: ["crm"]).count() == 0)
         }
     }
 
