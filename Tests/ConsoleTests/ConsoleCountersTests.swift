@@ -87,9 +87,13 @@ struct ConsoleCountersTests {
 
         let now = try await RedisClock.nowMs(redis)
         let counters = try await MinuteCounters.read(redis: redis, keyPrefix: prefix, shards: 2, minutes: 5, nowMs: now)
+        // 48 hours: more reads than one pipeline carries, the same figures.
+        let twoDays = try await MinuteCounters.read(redis: redis, keyPrefix: prefix, shards: 2, minutes: 2880, nowMs: now)
         await ConsoleTest.deleteAll(prefix: prefix, redis: redis)
         #expect(counters.totals.accepted == accepted)
         #expect(counters.totals.duplicate == duplicate)
+        #expect(twoDays.totals == counters.totals)
+        #expect(twoDays.sources.first?.minutes.count == 2880)
         let evolution = try #require(counters.sources.first { $0.source == "evolution" })
         #expect(evolution.minutes.reduce(0) { $0 + $1.accepted } == accepted)
         for entryPoint in ["click_to_chat_link", "ctwa_ad"] {

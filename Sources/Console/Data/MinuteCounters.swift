@@ -65,6 +65,7 @@ public struct MinuteCounters: Sendable, Codable, Equatable {
     /// bounded read whatever a client invents.
     static let sourceLimit = 200
     static let retentionSeconds: Int64 = 48 * 3600
+    static let pipelineLimit = 2000
 
     /// The last `minutes` minutes up to Redis's current minute, one pipeline per shard. With
     /// `forgetOldSources` (the console), sources not counted for 48 hours are also removed from the
@@ -94,7 +95,12 @@ public struct MinuteCounters: Sendable, Codable, Equatable {
             for source in sources {
                 for label in labels { commands.append(RedisCommand("HGETALL", .init(keys.stats(shard: shard, source: source, minute: label)))) }
             }
-            let replies = try await redis.pipeline(commands, timeout: timeout)
+            // In pipelines of at most `pipelineLimit` commands: 48 hours of 200 sources is 576,000.
+            var replies: [RESPValue] = []
+            replies.reserveCapacity(commands.count)
+            for start in stride(from: 0, to: commands.count, by: pipelineLimit) {
+                replies += try await redis.pipeline(Array(commands[start..<min(start + pipelineLimit, commands.count)]), timeout: timeout)
+            }
             for (sourceIndex, source) in sources.enumerated() {
                 for (labelIndex, label) in labels.enumerated() {
                     let flat = try replies[sourceIndex * labels.count + labelIndex].throwingServerError().array ?? []
