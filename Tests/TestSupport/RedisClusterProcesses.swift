@@ -55,13 +55,22 @@ public final class RedisClusterProcesses: @unchecked Sendable {
         }
     }
 
-    /// Starts a cluster, runs `body` with a client of it, and stops both whatever happens.
+    /// Starts a cluster, runs `body` with a client of it, and stops both whatever happens. One
+    /// cluster at a time in a test process: six servers each are plenty for two cores, and the free
+    /// ports two suites pick at the same moment could meet (a node of one cluster joining the other).
     public static func withClient(_ body: (RedisClusterProcesses, RedisClient) async throws -> Void) async throws {
-        let topology = try await start()
-        defer { topology.stop() }
-        let redis = RedisClient(configuration: try topology.configuration())
-        defer { redis.close() }
-        try await body(topology, redis)
+        await OneAtATime.shared.acquire()
+        do {
+            let topology = try await start()
+            defer { topology.stop() }
+            let redis = RedisClient(configuration: try topology.configuration())
+            defer { redis.close() }
+            try await body(topology, redis)
+        } catch {
+            await OneAtATime.shared.release()
+            throw error
+        }
+        await OneAtATime.shared.release()
     }
 
     private func create() async throws {
@@ -162,5 +171,24 @@ public final class RedisClusterProcesses: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw RedisError.connection("the cluster did not come up: no \(what) within 30 s")
+    }
+}
+
+/// A lock that waits without blocking a thread: the next caller in line resumes when it is released.
+private actor OneAtATime {
+    static let shared = OneAtATime()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 }

@@ -109,19 +109,7 @@ final class ClusterRouter: Sendable {
             if groups.isEmpty && unserved.isEmpty, let any = map.primaries.first { groups[any] = [] }
             for node in groups.keys { groups[node] = (groups[node]! + keyless).sorted() }
 
-            let sent = await withTaskGroup(of: (RedisConfiguration.Endpoint, [Int], Result<[RESPValue], RedisError>).self) { tasks in
-                for (node, indices) in groups {
-                    let batch = indices.flatMap { index in
-                        asking[index] == nil ? [commands[index]] : [RedisCommand("ASKING"), commands[index]]
-                    }
-                    let connection = self.connection(to: node)
-                    let remaining = deadline - .now
-                    tasks.addTask { (node, indices, await connection.send(batch, timeout: max(remaining, .milliseconds(1)))) }
-                }
-                var results: [(RedisConfiguration.Endpoint, [Int], Result<[RESPValue], RedisError>)] = []
-                for await result in tasks { results.append(result) }
-                return results
-            }
+            let sent = await sendGroups(groups, of: commands, asking: asking, deadline: deadline)
             // Replies back in place; ASKING's own OK left out.
             for (node, indices, result) in sent {
                 switch result {
@@ -169,6 +157,31 @@ final class ClusterRouter: Sendable {
                 backoff = min(backoff * 2, .milliseconds(500))
             }
             pending = (retry + keyless).sorted()
+        }
+    }
+
+    /// Each primary's share of `commands`, sent at once (one pipeline per primary; `ASKING` before a
+    /// command sent where `ASK` pointed). The common case, one primary, needs no child task.
+    private func sendGroups(
+        _ groups: [RedisConfiguration.Endpoint: [Int]], of commands: [RedisCommand], asking: [Int: RedisConfiguration.Endpoint],
+        deadline: ContinuousClock.Instant
+    ) async -> [(RedisConfiguration.Endpoint, [Int], Result<[RESPValue], RedisError>)] {
+        func batch(_ indices: [Int]) -> [RedisCommand] {
+            indices.flatMap { asking[$0] == nil ? [commands[$0]] : [RedisCommand("ASKING"), commands[$0]] }
+        }
+        let remaining = max(deadline - .now, .milliseconds(1))
+        if groups.count == 1, let (node, indices) = groups.first {
+            return [(node, indices, await connection(to: node).send(batch(indices), timeout: remaining))]
+        }
+        return await withTaskGroup(of: (RedisConfiguration.Endpoint, [Int], Result<[RESPValue], RedisError>).self) { tasks in
+            for (node, indices) in groups {
+                let commands = batch(indices)
+                let connection = self.connection(to: node)
+                tasks.addTask { (node, indices, await connection.send(commands, timeout: remaining)) }
+            }
+            var results: [(RedisConfiguration.Endpoint, [Int], Result<[RESPValue], RedisError>)] = []
+            for await result in tasks { results.append(result) }
+            return results
         }
     }
 
