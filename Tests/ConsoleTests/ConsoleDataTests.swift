@@ -66,6 +66,7 @@ struct ConsoleDataTests {
             #expect(try await lookup()["state"] as? String == "delivered")
             let unknown = try await client.execute(uri: "/api/messages/evolution/nope", method: .get, headers: ConsoleTest.bearer) { $0.json }
             #expect(unknown["state"] as? String == "unknown")
+            #expect(unknown["seen"] is NSNull && unknown["ttl_seconds"] is NSNull, "absent members are null, not missing")
         }
     }
 

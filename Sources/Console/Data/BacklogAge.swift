@@ -5,26 +5,17 @@ public import RedisClient
 ///
 /// Delivered entries are deleted from the stream, so its first entry is the oldest one not yet
 /// delivered (waiting or in flight), and its id's millisecond part is when it was accepted.
-public struct BacklogAge: Sendable, Codable, Equatable {
+public struct BacklogAge: Sendable, Encodable, Equatable {
     public var destination: String
     public var shard: Int
-    /// nil when the stream is empty.
-    public var oldestID: String?
-    public var oldestAgeMs: Int64?
+    /// `null` when the stream is empty.
+    @NullWhenAbsent public var oldestID: String? = nil
+    @NullWhenAbsent public var oldestAgeMs: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case destination, shard
         case oldestID = "oldest_undelivered_id"
         case oldestAgeMs = "oldest_undelivered_age_ms"
-    }
-
-    /// Written out by hand so an empty stream shows `null`s rather than missing keys.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(destination, forKey: .destination)
-        try container.encode(shard, forKey: .shard)
-        try container.encode(oldestID, forKey: .oldestID)
-        try container.encode(oldestAgeMs, forKey: .oldestAgeMs)
     }
 
     /// One `XRANGE ... COUNT 1` per destination and shard, in one pipeline.

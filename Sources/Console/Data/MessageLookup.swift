@@ -44,24 +44,14 @@ public struct MessageLookup: Sendable, Encodable, Equatable {
     public struct Delivery: Sendable, Encodable, Equatable {
         public var destination: String
         public var state: State
-        public var streamEntry: EntryPreview?
-        public var pending: Pending?
-        public var deadLetter: DeadLetterView?
+        @NullWhenAbsent public var streamEntry: EntryPreview? = nil
+        @NullWhenAbsent public var pending: Pending? = nil
+        @NullWhenAbsent public var deadLetter: DeadLetterView? = nil
 
         enum CodingKeys: String, CodingKey {
             case destination, state, pending
             case streamEntry = "stream_entry"
             case deadLetter = "dead_letter"
-        }
-
-        /// Every member present, `null` when empty, so the page and scripts can rely on the shape.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(destination, forKey: .destination)
-            try container.encode(state, forKey: .state)
-            try container.encode(streamEntry, forKey: .streamEntry)
-            try container.encode(pending, forKey: .pending)
-            try container.encode(deadLetter, forKey: .deadLetter)
         }
     }
 
@@ -71,27 +61,14 @@ public struct MessageLookup: Sendable, Encodable, Equatable {
     public var seenKey: String
     /// The most pressing state over the destinations: dead, then delivering, waiting, delivered.
     public var state: State
-    public var seen: Seen?
-    public var ttlSeconds: Int?
+    @NullWhenAbsent public var seen: Seen? = nil
+    @NullWhenAbsent public var ttlSeconds: Int? = nil
     public var deliveries: [Delivery] = []
 
     enum CodingKeys: String, CodingKey {
         case source, key, shard, state, seen, deliveries
         case seenKey = "seen_key"
         case ttlSeconds = "ttl_seconds"
-    }
-
-    /// Every member present, `null` when empty.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(source, forKey: .source)
-        try container.encode(key, forKey: .key)
-        try container.encode(shard, forKey: .shard)
-        try container.encode(seenKey, forKey: .seenKey)
-        try container.encode(state, forKey: .state)
-        try container.encode(seen, forKey: .seen)
-        try container.encode(ttlSeconds, forKey: .ttlSeconds)
-        try container.encode(deliveries, forKey: .deliveries)
     }
 
     /// Entries read per stream for one lookup: a bound on its work.

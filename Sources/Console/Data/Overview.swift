@@ -2,7 +2,7 @@ public import Deliverer
 public import RedisClient
 
 /// `GET /api/overview`: everything the console's page shows except the dead letters' contents.
-public struct Overview: Sendable, Codable {
+public struct Overview: Sendable, Encodable {
     /// Redis's clock when the overview was read, unix ms.
     public var generatedAt: Int64
     public var windowMinutes: Int
