@@ -34,7 +34,8 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// Bound on each command: socket reads and writes, and time spent queued before being sent.
     public var commandTimeout: Duration
     /// Connections; 0 (the default) means one per event loop of the client's group. A caller running
-    /// on one of those loops uses that loop's connection; other callers take them in turn.
+    /// on one of those loops uses that loop's connection; other callers take them in turn. On a
+    /// cluster the client keeps one connection per primary instead, whatever this says.
     public var connections: Int
     /// `CLIENT SETNAME` on connect, so `redis-cli CLIENT LIST` shows who is who.
     public var clientName: String?
