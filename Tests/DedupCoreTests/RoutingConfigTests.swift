@@ -89,7 +89,7 @@ struct RoutingConfigTests {
             ),
             (
                 "destinations:\n  bot: { url: http://bot, concurency: 4 }",
-                "sources file /etc/wd/sources.yaml: destination \"bot\": unknown field \"destination.concurency\" (expected one of: url, headers, timeout_ms, max_attempts, retry, concurrency, rate, final_statuses)"
+                "sources file /etc/wd/sources.yaml: destination \"bot\": unknown field \"destination.concurency\" (expected one of: url, headers, timeout_ms, max_attempts, retry, concurrency, rate, final_statuses"
             ),
             (
                 "destinations:\n  bot: { url: http://bot, rate: { burst: 5 } }",
@@ -137,7 +137,9 @@ struct RoutingConfigTests {
             ),
         ])
     func rejects(text: String, message: String) {
-        #expect(Self.error(text) == message)
+        // A prefix: the list of a destination's fields grows with features.
+        let error = Self.error(text)
+        #expect(error?.hasPrefix(message) == true, "\(error ?? "no error")")
     }
 
     @Test("A secret header value never appears in an error or a dump")
