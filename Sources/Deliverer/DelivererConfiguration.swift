@@ -54,6 +54,8 @@ public struct DelivererConfiguration: Sendable {
     public var destinations: [Destination] = []
     /// `--destination` (`WD_DESTINATIONS`): the destinations this deliverer serves; empty means all.
     public var selectedDestinations: [String] = []
+    /// The destination's partition count when it is ordered (`order_by`); nil: unordered.
+    public var partitions: Int?
 
     public init(
         redis: RedisConfiguration,
@@ -117,6 +119,7 @@ public struct DelivererConfiguration: Sendable {
         copy.retryMax = max(destination.retryMaxMs.map { .milliseconds($0) } ?? retryMax, copy.retryBase)
         copy.deliveryTimeout = destination.timeoutMs.map { .milliseconds($0) } ?? deliveryTimeout
         copy.readAhead = max(readAhead, copy.concurrency * 4, 2 * shards)
+        copy.partitions = destination.orderedPartitions
         return copy
     }
 
@@ -159,6 +162,16 @@ public struct DelivererConfiguration: Sendable {
                     + "untouched (2 × its sweep interval of \(sweepInterval.milliseconds) ms + \(Self.touchAllowance.milliseconds) ms), "
                     + "so deliverers would take over each other's entries while they are being delivered; use at least "
                     + "\((Self.touchAllowance * 3).milliseconds)")
+        }
+        // An ordered destination's partitions are leased for the claim time, and an attempt is sent
+        // only while the lease outlasts the attempt's timeout (docs/ordering.md).
+        for destination in destinations where destination.isOrdered {
+            let timeout = destination.timeoutMs.map { Duration.milliseconds($0) } ?? deliveryTimeout
+            guard claimIdle >= timeout + .seconds(1) else {
+                throw DelivererConfigurationError(
+                    "destination \"\(destination.name)\" is ordered: its partition leases last the claim time (\(claimIdle.milliseconds) ms), "
+                        + "which must outlast an attempt's timeout (\(timeout.milliseconds) ms) by at least 1 s, or no attempt could be sent under one")
+            }
         }
     }
 }

@@ -61,6 +61,9 @@ public struct DeliveryService: Service {
     private func deliver(_ configuration: DelivererConfiguration, redis: RedisClient) async {
         var logger = self.logger
         logger[metadataKey: "destination"] = "\(configuration.destination)"
+        if let partitions = configuration.partitions {
+            return await deliverInOrder(configuration, partitions: partitions, redis: redis, logger: logger)
+        }
         var readerConfiguration = configuration.redis
         readerConfiguration.connections = 1
         readerConfiguration.commandTimeout = configuration.readBlock + .seconds(2)  // the socket must outwait BLOCK
@@ -72,17 +75,7 @@ public struct DeliveryService: Service {
         let group = ConsumerGroup(redis: redis, readers: readers, configuration: configuration)
         guard await createGroup(group, logger: logger) else { return }
 
-        let downstream: any Downstream
-        switch (downstreamOverride, configuration.downstream) {
-        case (let override?, _):
-            downstream = override
-        case (nil, .http(let url)):
-            downstream = HTTPDownstream(
-                url: url, concurrency: configuration.concurrency, timeout: configuration.deliveryTimeout,
-                headers: configuration.headers.map { ($0.name, $0.value.revealedText) })
-        case (nil, .standardOutput):
-            downstream = StandardOutputDownstream()
-        }
+        let downstream = makeDownstream(configuration)
         logger.info(
             "delivering",
             metadata: [
@@ -94,6 +87,48 @@ public struct DeliveryService: Service {
         var scheduler = DeliveryScheduler(configuration: configuration, group: group, downstream: downstream, logger: logger)
         await scheduler.run()
         await handBackUnreturnedReads(group, configuration: configuration, logger: logger)
+        await downstream.shutdown()
+        logger.info("stopped")
+    }
+
+    private func makeDownstream(_ configuration: DelivererConfiguration) -> any Downstream {
+        switch (downstreamOverride, configuration.downstream) {
+        case (let override?, _):
+            override
+        case (nil, .http(let url)):
+            HTTPDownstream(
+                url: url, concurrency: configuration.concurrency, timeout: configuration.deliveryTimeout,
+                headers: configuration.headers.map { ($0.name, $0.value.revealedText) })
+        case (nil, .standardOutput):
+            StandardOutputDownstream()
+        }
+    }
+
+    /// An ordered destination: its partitions under leases instead of a consumer group
+    /// (docs/ordering.md). Stops taking new attempts at shutdown; each partition's attempt in flight
+    /// finishes and its lease is given up.
+    private func deliverInOrder(_ configuration: DelivererConfiguration, partitions: Int, redis: RedisClient, logger: Logger) async {
+        let downstream = makeDownstream(configuration)
+        let destination = OrderedDestination(
+            name: configuration.destination, partitions: partitions, shards: configuration.shards, maxAttempts: configuration.maxAttempts,
+            backoff: RetryBackoff(base: configuration.retryBase, max: configuration.retryMax), finalStatuses: configuration.finalStatuses,
+            deliveryTimeout: configuration.deliveryTimeout, concurrency: configuration.concurrency, leaseTTL: configuration.claimIdle)
+        let rate = configuration.rate.map {
+            DeliveryRate(
+                redis: redis, keys: RedisKeys(prefix: configuration.keyPrefix), shards: configuration.shards, destination: configuration.destination,
+                rule: $0)
+        }
+        logger.info(
+            "delivering in order",
+            metadata: [
+                "downstream": "\(configuration.downstream.logDescription)", "consumer": "\(configuration.consumer)",
+                "partitions": "\(partitions)", "concurrency": "\(configuration.concurrency)",
+                "lease_ms": "\(configuration.claimIdle.milliseconds)",
+            ])
+        let delivery = OrderedDelivery(
+            redis: redis, keys: RedisKeys(prefix: configuration.keyPrefix), destination: destination, consumer: configuration.consumer,
+            downstream: downstream, rate: rate, metrics: DeliveryMetrics(destination: configuration.destination), logger: logger)
+        await delivery.run { Task.isShuttingDownGracefully || Task.isCancelled }
         await downstream.shutdown()
         logger.info("stopped")
     }

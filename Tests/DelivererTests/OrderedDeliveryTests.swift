@@ -196,4 +196,31 @@ struct OrderedDeliveryTests {
             #expect(refused.int == -1)
         }
     }
+
+    /// The deliverer service itself: a sources-file destination with `order_by` is delivered by
+    /// partitions, here by two services, and a graceful shutdown returns.
+    @Test func theDeliveryServiceDeliversAnOrderedDestinationByPartitions() async throws {
+        try await withTestRedis(shards: 2) { redis in
+            let total = try await Self.write(redis, conversations: 20, messages: 10)
+            let sink = RecordingSink { _, _ in (200, .milliseconds(Int.random(in: 0...5))) }
+            try await sink.run { url in
+                let services = ["a", "b"].map { consumer in
+                    var configuration = redis.delivererConfiguration(
+                        downstream: .http(url), consumer: consumer, deliveryTimeout: .seconds(1), claimIdle: .seconds(3))
+                    configuration.destinations = [
+                        Destination(name: "bot", url: url.absoluteString, orderBy: try! OrderBy(items: ["/c"]), partitions: Self.partitions)
+                    ]
+                    return DeliveryService(configuration: configuration, logger: testLogger("deliver"))
+                }
+                try await withRunningServices(services) {
+                    let delivered = try await eventually(timeout: .seconds(30)) { Set(sink.delivered.map(\.entryID)).count == total }
+                    #expect(delivered)
+                }
+            }
+            for (conversation, sequence) in Self.arrivals(sink) {
+                #expect(sequence == Array(0..<10), "conversation \(conversation) arrived as \(sequence)")
+            }
+            #expect(try await redis.client.command("ZCARD", .init(redis.keys.partitionHolders(destination: "bot"))).int == 0)
+        }
+    }
 }

@@ -1,6 +1,8 @@
 /// The `destinations:` section and each source's `routes:`.
 extension SourcesConfigParser {
-    static let destinationFields = ["url", "headers", "timeout_ms", "max_attempts", "retry", "concurrency", "rate", "final_statuses"]
+    static let destinationFields = [
+        "url", "headers", "timeout_ms", "max_attempts", "retry", "concurrency", "rate", "final_statuses", "order_by", "partitions",
+    ]
     static let routeFields = ["to", "events", "match", "headers"]
 
     func parseDestinations(_ value: ConfigValue?) throws(ConfigError) -> [Destination] {
@@ -57,6 +59,15 @@ extension SourcesConfigParser {
             }
             destination.finalStatuses = set
         }
+        if let orderBy = fields["order_by"] {
+            let items = try strings(name, "order_by", orderBy).map(\.1)
+            do {
+                destination.orderBy = try OrderBy(items: items)
+            } catch {
+                throw fail(name, error.description)
+            }
+        }
+        destination.partitions = try fields["partitions"].map { v throws(ConfigError) in try bounded(name, "partitions", v, 1...4096) }
         return destination
     }
 

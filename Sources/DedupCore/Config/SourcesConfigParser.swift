@@ -46,6 +46,7 @@ struct SourcesConfigParser {
             }
         }
         try checkRoutes(sources, destinations: destinations)
+        try checkOrdering(sources, destinations: destinations)
         return SourcesConfig(sources: sources, destinations: destinations)
     }
 

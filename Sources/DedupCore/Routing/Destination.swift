@@ -27,11 +27,26 @@ public struct Destination: Sendable, Equatable {
     /// Requests per second with a burst, shared by every deliverer through Redis.
     public var rate: RateLimitRule?
     public var finalStatuses: Set<Int>?
+    /// `order_by`: what makes messages one conversation, delivered one at a time in accept order
+    /// (docs/ordering.md). Nil with `partitions` set: the source profile's default.
+    public var orderBy: OrderBy?
+    /// `partitions`: the ordered lanes. Nil with `order_by` set: ``defaultPartitions``.
+    public var partitions: Int?
+
+    /// Lanes of an ordered destination that does not say: enough for 16 attempts at once on each of
+    /// 2 deliverers with room to spare (docs/ordering.md, "choosing partitions").
+    public static let defaultPartitions = 64
+
+    /// Whether messages to this destination are delivered in order per conversation.
+    public var isOrdered: Bool { orderBy != nil || partitions != nil }
+
+    /// The partition count when ordered.
+    public var orderedPartitions: Int? { isOrdered ? partitions ?? Self.defaultPartitions : nil }
 
     public init(
         name: String, url: String, headers: [DestinationHeader] = [], timeoutMs: Int? = nil, maxAttempts: Int? = nil,
         retryBaseMs: Int? = nil, retryMaxMs: Int? = nil, concurrency: Int? = nil, rate: RateLimitRule? = nil,
-        finalStatuses: Set<Int>? = nil
+        finalStatuses: Set<Int>? = nil, orderBy: OrderBy? = nil, partitions: Int? = nil
     ) {
         self.name = name
         self.url = url
@@ -43,6 +58,8 @@ public struct Destination: Sendable, Equatable {
         self.concurrency = concurrency
         self.rate = rate
         self.finalStatuses = finalStatuses
+        self.orderBy = orderBy
+        self.partitions = partitions
     }
 
     /// Destination names follow the source-name rule: readable in a Redis key and a metric label.

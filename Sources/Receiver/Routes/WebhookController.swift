@@ -103,7 +103,9 @@ struct WebhookController<Context: RequestContext>: Sendable {
                 receivedAt: receivedAt, contentType: webhook.contentType ?? "", headersJSON: headersJSON, body: item.body,
                 entryPoint: item.entryPoint,
                 destinations: configuration.sources.destinations(
-                    source: source, path: path, headers: webhook.headers, contentType: webhook.contentType, body: item.body))
+                    source: source, path: path, headers: webhook.headers, contentType: webhook.contentType, body: item.body),
+                ordering: configuration.sources.ordering(
+                    source: source, headers: webhook.headers, contentType: webhook.contentType, body: item.body))
         }
         let results: [AcceptResult]
         do {

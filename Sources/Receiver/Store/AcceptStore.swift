@@ -17,6 +17,9 @@ struct AcceptRequest: Sendable {
     var entryPoint: String? = nil
     /// The destinations whose streams get the message (its source's routes); empty: matched no route.
     var destinations: [String] = [Destination.defaultName]
+    /// Set when the source routes to an ordered destination: the conversation picks the shard, and
+    /// the ordered destinations get the entry in the conversation's partition stream.
+    var ordering: MessageOrdering? = nil
 }
 
 /// What Redis said about one message.
@@ -99,17 +102,25 @@ struct AcceptStore: Sendable {
     }
 
     private func commandKeys(for request: AcceptRequest) -> [RedisArgument] {
-        let shard = ShardRouter.shard(source: request.source, key: request.key, shards: shards)
+        let shard =
+            request.ordering.map { OrderingPartition.shard(ofPartition: $0.partition, shards: shards) }
+            ?? ShardRouter.shard(source: request.source, key: request.key, shards: shards)
         return [
             RedisArgument(keys.seen(shard: shard, source: request.source, key: request.key)),
             RedisArgument(keys.unrouted(shard: shard)),
             RedisArgument(keys.statsPrefix(shard: shard, source: request.source)),
             RedisArgument(keys.statsSources(shard: shard)),
-        ] + request.destinations.map { RedisArgument(keys.stream(shard: shard, destination: $0)) }
+        ]
+            + request.destinations.map { destination in
+                if let ordering = request.ordering, ordering.destinations.contains(destination) {
+                    return RedisArgument(keys.partition(ordering.partition, destination: destination, shards: shards))
+                }
+                return RedisArgument(keys.stream(shard: shard, destination: destination))
+            }
     }
 
     private func arguments(for request: AcceptRequest) -> [RedisArgument] {
-        [
+        var arguments: [RedisArgument] = [
             RedisArgument(request.ttl),
             RedisArgument(String(request.receivedAt)),
             RedisArgument(byJSON),
@@ -125,6 +136,8 @@ struct AcceptStore: Sendable {
             "headers", RedisArgument(request.headersJSON),
             "body", RedisArgument(request.body),
         ]
+        if let ordering = request.ordering { arguments += ["conversation", RedisArgument(ordering.conversation)] }
+        return arguments
     }
 
     /// The entry point as a hash field name: it comes from the body, so anything but a short
