@@ -16,21 +16,7 @@ struct DelivererRedisACLTests {
     @Test("The deliverer runs as wd-deliverer with nothing denied, and nothing more is allowed")
     func delivererRunsWithTheMinimalRule() async throws {
         try await withTestRedis { redis in
-            let name = "test-wd-deliverer-\(UInt32.random(in: 0...UInt32.max))"
-            let password = UUID().uuidString
-            let text = try String(contentsOf: Self.aclFile, encoding: .utf8)
-            let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("user wd-deliverer ") })
-            // Words, a selector in parentheses counting as one (`(~wd:*:rate:* +get +set)`).
-            let words = String(line).matches(of: /\([^)]*\)|\S+/).map { String($0.output) }.dropFirst(2)
-            #expect(words.contains("~wd:*"))
-            let rules = words.filter { $0 != "off" && $0 != "on" }.map { $0.replacingOccurrences(of: "~wd:", with: "~\(redis.prefix):") }
-            let created = try await redis.client.command(
-                ["ACL", "SETUSER", .init(name), "reset", "on", .init(">" + password)] + rules.map { RedisArgument($0) })
-            #expect(created.errorMessage == nil, "\(created)")
-            var configured = redis.configuration
-            configured.username = name
-            configured.password = password
-            let userConfiguration = configured
+            let (name, userConfiguration) = try await Self.makeUser(redis)
 
             // 20 entries, a sink failing some forever (dead letters) and the rest once (a retry), and
             // 5 entries left pending by a "crashed" consumer (take-over with XAUTOCLAIM).
@@ -68,11 +54,7 @@ struct DelivererRedisACLTests {
             #expect(try await redis.pending() == 0)
 
             // Nothing denied to this user while it worked.
-            let log = try await redis.client.command("ACL", "LOG", "128").array ?? []
-            let denied = log.filter { entry in
-                let fields = entry.array ?? []
-                return fields.indices.contains { $0 + 1 < fields.count && fields[$0].string == "username" && fields[$0 + 1].string == name }
-            }
+            let denied = try await Self.denied(name, redis)
             #expect(denied.isEmpty, "the deliverer was denied something it needs: \(denied)")
 
             // Outside the rule: other commands and keys outside the prefix.
@@ -88,6 +70,70 @@ struct DelivererRedisACLTests {
                 }
             }
             _ = try? await redis.client.command("ACL", "DELUSER", .init(name))
+        }
+    }
+
+    @Test("Ordered delivery runs as wd-deliverer with nothing denied")
+    func orderedDeliveryRunsWithTheMinimalRule() async throws {
+        try await withTestRedis(shards: 2) { redis in
+            let (name, userConfiguration) = try await Self.makeUser(redis)
+            let user = RedisClient(configuration: userConfiguration)
+            defer { user.close() }
+            try await OrderedDeliveryTests.write(redis, conversations: 3, messages: 3)
+            // chat-0's entries fail for good: dead letters, and the lease, attempts and holders keys all in use.
+            let sink = RecordingSink { _, _ in (200, .zero) }
+            let failing = Locked(Set<String>())
+            for partition in 0..<OrderedDeliveryTests.partitions {
+                let stream = redis.keys.partition(partition, destination: "bot", shards: 2)
+                for reply in try await redis.client.command("XRANGE", .init(stream), "-", "+").array ?? [] {
+                    if let entry = StreamEntry(shard: 0, reply: reply), entry.text("conversation") == "chat-0" {
+                        failing.withLock { _ = $0.insert(entry.id) }
+                    }
+                }
+            }
+            sink.setBehavior { id, _ in (failing.withLock { $0.contains(id) } ? 500 : 200, .zero) }
+            try await sink.run { url in
+                try await OrderedDeliveryTests.deliver(
+                    redis, as: user, to: url, deliverers: 1, destination: OrderedDeliveryTests.destination(redis, maxAttempts: 2)
+                ) {
+                    try await OrderedDeliveryTests.deadLetters(redis) == 3 && sink.delivered.count == 6
+                }
+            }
+            let statuses = try await PartitionStatus.read(
+                redis: user, keys: redis.keys, destination: "bot", partitions: OrderedDeliveryTests.partitions, shards: 2)
+            #expect(statuses.map(\.length).reduce(0, +) == 0)
+            let denied = try await Self.denied(name, redis)
+            #expect(denied.isEmpty, "ordered delivery was denied something it needs: \(denied)")
+            _ = try? await redis.client.command("ACL", "DELUSER", .init(name))
+        }
+    }
+
+    /// A user with the rules of deploy/redis-acl.conf's `wd-deliverer` line (its key patterns moved
+    /// to the test's prefix), and a configuration that connects as it.
+    static func makeUser(_ redis: TestRedis) async throws -> (name: String, configuration: RedisConfiguration) {
+        let name = "test-wd-deliverer-\(UInt32.random(in: 0...UInt32.max))"
+        let password = UUID().uuidString
+        let text = try String(contentsOf: Self.aclFile, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("user wd-deliverer ") })
+        // Words, a selector in parentheses counting as one (`(~wd:*:rate:* +get +set)`).
+        let words = String(line).matches(of: /\([^)]*\)|\S+/).map { String($0.output) }.dropFirst(2)
+        #expect(words.contains("~wd:*"))
+        let rules = words.filter { $0 != "off" && $0 != "on" }.map { $0.replacingOccurrences(of: "~wd:", with: "~\(redis.prefix):") }
+        let created = try await redis.client.command(
+            ["ACL", "SETUSER", .init(name), "reset", "on", .init(">" + password)] + rules.map { RedisArgument($0) })
+        #expect(created.errorMessage == nil, "\(created)")
+        var configured = redis.configuration
+        configured.username = name
+        configured.password = password
+        return (name, configured)
+    }
+
+    /// ACL LOG entries of user `name`: what it was denied.
+    static func denied(_ name: String, _ redis: TestRedis) async throws -> [RESPValue] {
+        let log = try await redis.client.command("ACL", "LOG", "128").array ?? []
+        return log.filter { entry in
+            let fields = entry.array ?? []
+            return fields.indices.contains { $0 + 1 < fields.count && fields[$0].string == "username" && fields[$0 + 1].string == name }
         }
     }
 }

@@ -46,15 +46,17 @@ struct OrderedDeliveryTests {
     }
 
     /// Runs `count` ordered deliverers against `url` until `done` holds (or 60 s), then stops them.
-    static func deliver(_ redis: TestRedis, to url: URL, deliverers count: Int, destination: OrderedDestination, until done: () async throws -> Bool)
-        async throws
-    {
+    static func deliver(
+        _ redis: TestRedis, as client: RedisClient? = nil, to url: URL, deliverers count: Int, destination: OrderedDestination,
+        until done: () async throws -> Bool
+    ) async throws {
         let stop = NIOLockedValueBox(false)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
                 let downstream = HTTPDownstream(url: url, concurrency: 8, timeout: destination.deliveryTimeout)
                 let delivery = OrderedDelivery(
-                    redis: redis.client, keys: redis.keys, destination: destination, consumer: "ordered-\(index)", downstream: downstream, rate: nil,
+                    redis: client ?? redis.client, keys: redis.keys, destination: destination, consumer: "ordered-\(index)", downstream: downstream,
+                    rate: nil,
                     metrics: DeliveryMetrics(destination: destination.name), logger: testLogger("ordered"))
                 group.addTask {
                     await delivery.run { stop.withLockedValue { $0 } }
