@@ -111,4 +111,31 @@ struct RedisClusterTests {
             print("cluster failover: writes to the killed primary's slots resumed after \(took)")
         }
     }
+
+    @Test func followsAFailoverWhenAPrimaryHangs() async throws {
+        try await RedisClusterProcesses.withClient { topology, redis in
+            let slot = HashSlot.of("hung")
+            let victim = try #require(try await topology.primaryPort(ofSlot: slot))
+            #expect(try await redis.command("SET", "{hung}before", "1") == .simpleString("OK"))
+
+            // A hung primary answers nothing: commands time out, and each timeout has the client read
+            // the slot map again, so it finds the promoted replica long before the periodic refresh.
+            topology.signal(port: victim, SIGSTOP)
+            defer { topology.signal(port: victim, SIGCONT) }
+            let stoppedAt = ContinuousClock.now
+            var recovered: Duration?
+            while recovered == nil && ContinuousClock.now - stoppedAt < .seconds(30) {
+                if (try? await redis.command("SET", "{hung}after", "1", timeout: .milliseconds(500))) == .simpleString("OK") {
+                    recovered = ContinuousClock.now - stoppedAt
+                } else {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let took = try #require(recovered, "no write reached the hung primary's slot within 30 s")
+            // The periodic refresh (every 10 s from the client's start) would come after about 9 s.
+            #expect(took < .seconds(6), "writes resumed after \(took): not before the periodic refresh")
+            print("cluster, hung primary: writes to its slots resumed after \(took)")
+            #expect(try await topology.primaryPort(ofSlot: slot) != victim)
+        }
+    }
 }

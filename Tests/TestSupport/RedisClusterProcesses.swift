@@ -152,6 +152,12 @@ public final class RedisClusterProcesses: @unchecked Sendable {
         return nil
     }
 
+    /// A signal for one node: SIGSTOP hangs it (the port still accepts connections, nothing answers),
+    /// SIGCONT resumes it.
+    public func signal(port: Int, _ signal: Int32) {
+        processes[port]?.signal(signal)
+    }
+
     /// SIGKILL for one node: a crash.
     public func kill(port: Int) {
         processes[port]?.kill()

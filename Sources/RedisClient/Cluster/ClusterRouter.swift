@@ -15,9 +15,9 @@ import NIOSSL
 /// Redirects are followed inside the command's deadline. `MOVED` points the slot at the named node
 /// and resends (and the whole map is read again in the background); `ASK` resends once to the named
 /// node behind `ASKING`, pipelined together, leaving the map alone; `TRYAGAIN`, `CLUSTERDOWN` and
-/// `LOADING` resend after a backoff that doubles from 10 ms to 500 ms. A lost or refused connection
-/// fails the command as on a single server (it may or may not have run), and has the map read again
-/// so the next command goes to whichever replica took over. The map is also read every
+/// `LOADING` resend after a backoff that doubles from 10 ms to 500 ms. A lost or refused connection,
+/// or a timeout, fails the command as on a single server (it may or may not have run), and has the
+/// map read again so the next command goes to whichever replica took over. The map is also read every
 /// ``refreshInterval``, from the nodes the last map named and then the seed nodes of the URL.
 final class ClusterRouter: Sendable {
     static let refreshInterval: Duration = .seconds(10)
@@ -114,7 +114,11 @@ final class ClusterRouter: Sendable {
             for (node, indices, result) in sent {
                 switch result {
                 case .failure(let error):
-                    if case .connection = error { requestRefresh("\(node): \(error)") }
+                    // A dead or hung primary: its replica may be taking over, so look again.
+                    switch error {
+                    case .connection, .timeout: requestRefresh("\(node): \(error)")
+                    case .server, .protocol, .closed, .cancelled: break
+                    }
                     return .failure(error)
                 case .success(let values):
                     var position = 0
@@ -130,7 +134,9 @@ final class ClusterRouter: Sendable {
             asking = [:]
             var retry = unserved
             var wait = !unserved.isEmpty
-            for index in pending where slots[index] != nil {
+            // Only what was sent this round: an unserved command still holds an earlier round's reply.
+            let sentNow = Set(sent.flatMap(\.1))
+            for index in pending where slots[index] != nil && sentNow.contains(index) {
                 guard let message = replies[index]?.errorMessage, let redirect = ClusterRedirect(errorMessage: message) else { continue }
                 switch redirect {
                 case .moved(let slot, let node):
