@@ -132,7 +132,7 @@ struct RedisClusterTests {
                 }
             }
             let took = try #require(recovered, "no write reached the hung primary's slot within 30 s")
-            // The periodic refresh (every 10 s from the client's start) would come after about 9 s.
+            // Without that, the periodic refresh (every 30 s from the client's start) would find it.
             #expect(took < .seconds(6), "writes resumed after \(took): not before the periodic refresh")
             print("cluster, hung primary: writes to its slots resumed after \(took)")
             #expect(try await topology.primaryPort(ofSlot: slot) != victim)

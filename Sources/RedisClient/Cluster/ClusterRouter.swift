@@ -20,7 +20,10 @@ import NIOSSL
 /// map read again so the next command goes to whichever replica took over. The map is also read every
 /// ``refreshInterval``, from the nodes the last map named and then the seed nodes of the URL.
 final class ClusterRouter: Sendable {
-    static let refreshInterval: Duration = .seconds(10)
+    /// Redirects and errors already have the map read again when it matters; the periodic read finds
+    /// what they cannot (new replicas, a primary that lost its last slot). Not shorter: a deliverer
+    /// holds a client per shard and destination, each reading its own map.
+    static let refreshInterval: Duration = .seconds(30)
     /// Redirects followed for one command before its error reply is handed to the caller.
     static let maxRedirects = 16
 
