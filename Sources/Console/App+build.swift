@@ -16,7 +16,8 @@ public func buildConsoleApplication(
     APIController(
         configuration: configuration, redis: redis, auth: auth,
         actions: DeadLetterActions(
-            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, destinations: configuration.destinations), logger: logger
+            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, destinations: configuration.destinations,
+            ordered: configuration.orderedPartitions), logger: logger
     ).addRoutes(to: api)
     return Application(
         router: router,

@@ -12,6 +12,9 @@ public struct ConsoleConfiguration: Sendable {
     public var group: String = "deliverers"
     /// The destinations whose streams and dead letters are shown (the sources file's, else `default`).
     public var destinations: [String] = [Destination.defaultName]
+    /// The partition count of each ordered destination (docs/ordering.md): their partitions are shown,
+    /// and a look-up searches them.
+    public var orderedPartitions: [String: Int] = [:]
     /// How many minutes of counters the overview covers (the chart's width).
     public var windowMinutes: Int = 180
     /// Bound on each Redis round trip of one API call.

@@ -12,13 +12,19 @@ public struct DeadLetterStore: Sendable {
     private let keys: RedisKeys
     private let shards: Int
     private let destinations: [String]
+    /// The partition count of each ordered destination: a replay goes back to the conversation's
+    /// partition stream (at its end: after what the conversation received meanwhile).
+    private let ordered: [String: Int]
     private static let page = 100
 
-    public init(redis: RedisClient, keyPrefix: String, shards: Int, destinations: [String] = [Destination.defaultName]) {
+    public init(
+        redis: RedisClient, keyPrefix: String, shards: Int, destinations: [String] = [Destination.defaultName], ordered: [String: Int] = [:]
+    ) {
         self.redis = redis
         self.keys = RedisKeys(prefix: keyPrefix)
         self.shards = shards
         self.destinations = destinations
+        self.ordered = ordered
         redis.register(DeliveryScripts.replay)
     }
 
@@ -132,11 +138,15 @@ public struct DeadLetterStore: Sendable {
     }
 
     private func replay(destination: String, shard: Int, id: String) async throws(RedisError) -> Replayed? {
-        let reply = try await redis.evalScript(
-            DeliveryScripts.replay,
-            keys: [.init(keys.dead(shard: shard, destination: destination)), .init(keys.stream(shard: shard, destination: destination))],
-            arguments: [.init(id)]
-        )
+        let dead = keys.dead(shard: shard, destination: destination)
+        var stream = keys.stream(shard: shard, destination: destination)
+        if let partitions = ordered[destination] {
+            let found = try await redis.command("XRANGE", .init(dead), .init(id), .init(id))
+            guard let entry = found.array?.first.flatMap({ StreamEntry(shard: shard, reply: $0) }) else { return nil }
+            let partition = OrderingPartition.of(conversation: entry.text("conversation"), partitions: partitions)
+            stream = keys.partition(partition, destination: destination, shards: shards)
+        }
+        let reply = try await redis.evalScript(DeliveryScripts.replay, keys: [.init(dead), .init(stream)], arguments: [.init(id)])
         if let message = reply.errorMessage {
             // An id that is not a stream id is simply not a dead letter.
             if message.contains("Invalid stream ID") { return nil }

@@ -138,7 +138,8 @@ enum DeliveryScripts {
         """)
 
     /// Replays one dead letter: its original fields go back to the stream as a new entry (a new id,
-    /// so the delivery counter starts again at 1) and the dead letter is deleted.
+    /// so the delivery counter starts again at 1) and the dead letter is deleted. For an ordered
+    /// destination the stream is the conversation's partition, in the same shard as the dead letter.
     ///
     /// KEYS: dead, stream. ARGV: dead-letter id. Returns the new stream id, or nil if there is no such
     /// dead letter.
@@ -150,7 +151,8 @@ enum DeliveryScripts {
         local keep = {}
         for i = 1, #fields, 2 do
           local name = fields[i]
-          if name ~= 'original_id' and name ~= 'error' and name ~= 'attempts' and name ~= 'failed_at' and name ~= 'status' then
+          if name ~= 'original_id' and name ~= 'error' and name ~= 'attempts' and name ~= 'failed_at' and name ~= 'status'
+            and name ~= 'went_on' then
             keep[#keep + 1] = name
             keep[#keep + 1] = fields[i + 1]
           end

@@ -10,12 +10,22 @@ public struct DeliveryStats: Sendable, Codable, Equatable {
     public var unrouted: [String: Int]
     public var totals: StatsReport.Totals
 
+    /// `ordered`: the partition count of each ordered destination, whose partitions are reported too.
     public static func collect(
-        redis: RedisClient, keyPrefix: String, shards: Int, group: String, destinations: [String]
+        redis: RedisClient, keyPrefix: String, shards: Int, group: String, destinations: [String], ordered: [String: Int] = [:]
     ) async throws(RedisError) -> DeliveryStats {
         var reports: [StatsReport] = []
         for destination in destinations {
-            reports.append(try await StatsReport.collect(redis: redis, keyPrefix: keyPrefix, shards: shards, group: group, destination: destination))
+            var report = try await StatsReport.collect(redis: redis, keyPrefix: keyPrefix, shards: shards, group: group, destination: destination)
+            if let partitions = ordered[destination] {
+                let statuses = try await PartitionStatus.read(
+                    redis: redis, keys: RedisKeys(prefix: keyPrefix), destination: destination, partitions: partitions, shards: shards)
+                let waiting = statuses.reduce(0) { $0 + $1.length }
+                report.partitions = statuses
+                report.totals.length += waiting
+                report.totals.lag += waiting
+            }
+            reports.append(report)
         }
         let keys = RedisKeys(prefix: keyPrefix)
         var unrouted: [String: Int] = [:]

@@ -76,6 +76,9 @@ public struct StatsReport: Sendable, Codable, Equatable {
     public var group: String
     public var shards: [Shard]
     public var totals: Totals
+    /// An ordered destination's partitions (docs/ordering.md); absent for the others. Their entries
+    /// count in ``totals``' length and lag.
+    public var partitions: [PartitionStatus]?
 
     /// Reads the figures of every shard of `destination`, one pipeline per shard.
     public static func collect(

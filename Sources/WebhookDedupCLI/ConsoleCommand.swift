@@ -38,6 +38,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             configuration.keyPrefix = try redis.resolvedKeyPrefix()
             configuration.shards = try redis.resolvedShards()
             configuration.destinations = try destinations.resolved()
+            configuration.orderedPartitions = try destinations.orderedPartitions()
             try configuration.validate()
             return (configuration, try redis.resolvedRedisConfiguration())
         }

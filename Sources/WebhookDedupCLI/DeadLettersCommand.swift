@@ -81,13 +81,16 @@ private func withDeadLetterStore(
     _ options: RedisOptions, _ destinationOptions: DestinationOptions, label: String, _ body: (DeadLetterStore) async throws -> Void
 ) async throws {
     let logger = makeLogger(label: label)
-    let (redisConfiguration, prefix, shards, destinations) = try startupConfiguration {
-        (try options.resolvedRedisConfiguration(), try options.resolvedKeyPrefix(), try options.resolvedShards(), try destinationOptions.resolved())
+    let (redisConfiguration, prefix, shards, destinations, ordered) = try startupConfiguration {
+        (
+            try options.resolvedRedisConfiguration(), try options.resolvedKeyPrefix(), try options.resolvedShards(),
+            try destinationOptions.resolved(), try destinationOptions.orderedPartitions()
+        )
     }
     let client = RedisClient(configuration: redisConfiguration, logger: logger)
     defer { client.close() }
     do {
-        try await body(DeadLetterStore(redis: client, keyPrefix: prefix, shards: shards, destinations: destinations))
+        try await body(DeadLetterStore(redis: client, keyPrefix: prefix, shards: shards, destinations: destinations, ordered: ordered))
     } catch let error as RedisError {
         printError("webhook-dedup: dead-letters: \(error)")
         throw ExitCode(1)

@@ -21,16 +21,18 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(label: "webhook-dedup.stats")
-        let (redisConfiguration, prefix, shards, group, names) = try startupConfiguration {
+        let (redisConfiguration, prefix, shards, group, names, ordered) = try startupConfiguration {
             (
                 try redis.resolvedRedisConfiguration(), try redis.resolvedKeyPrefix(), try redis.resolvedShards(),
-                Setting("group", env: "WD_GROUP").string(self.group, default: "deliverers"), try destinations.resolved()
+                Setting("group", env: "WD_GROUP").string(self.group, default: "deliverers"), try destinations.resolved(),
+                try destinations.orderedPartitions()
             )
         }
         let client = RedisClient(configuration: redisConfiguration, logger: logger)
         defer { client.close() }
         do {
-            let report = try await DeliveryStats.collect(redis: client, keyPrefix: prefix, shards: shards, group: group, destinations: names)
+            let report = try await DeliveryStats.collect(
+                redis: client, keyPrefix: prefix, shards: shards, group: group, destinations: names, ordered: ordered)
             let now = try await RedisClock.nowMs(client)
             let lastHour = try await MinuteCounters.read(redis: client, keyPrefix: prefix, shards: shards, minutes: 60, nowMs: now)
             print(lastHour.json(addedTo: report.json(), as: "last_hour"))

@@ -1,4 +1,5 @@
 import Console
+import DedupCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -96,6 +97,37 @@ struct ConsoleDataTests {
             #expect(try await redis.command("XLEN", .init("\(prefix):{0}:stream:crm")).int == 1)
             #expect(try await redis.command("XLEN", .init("\(prefix):{0}:stream")).int == 1)
             #expect(try await redis.command("XLEN", .init("\(prefix):{0}:dead:crm")).int == 0)
+        }
+    }
+
+    /// A source routed to an ordered destination keeps its seen key in the conversation's shard and
+    /// its copy in a partition stream: the look-up finds both.
+    @Test func aMessageToAnOrderedDestinationIsFoundInItsPartition() async throws {
+        try await ConsoleTest.withConsole(
+            destinations: ["bot"],
+            configure: {
+                $0.shards = 2
+                $0.orderedPartitions = ["bot": 8]
+            }
+        ) { client, prefix, redis in
+            let keys = RedisKeys(prefix: prefix)
+            // The shard the key alone would pick is not the one the conversation picked.
+            let home = ShardRouter.shard(source: "evolution", key: "k7", shards: 2)
+            let partition = (0..<8).first { OrderingPartition.shard(ofPartition: $0, shards: 2) != home }!
+            let shard = OrderingPartition.shard(ofPartition: partition, shards: 2)
+            let id = "1764550000123-0"
+            _ = try await redis.command(
+                "XADD", .init(keys.partition(partition, destination: "bot", shards: 2)), .init(id), "key", "k7", "source", "evolution", "body", "{}",
+                "conversation", "chat-7")
+            _ = try await redis.command(
+                "SET", .init(keys.seen(shard: shard, source: "evolution", key: "k7")), .init(#"{"id":"\#(id)","at":1,"by":"receiver-1"}"#), "EX",
+                "600")
+            let lookup = try await client.execute(uri: "/api/messages/evolution/k7", method: .get, headers: ConsoleTest.bearer) { $0.json }
+            #expect(lookup["shard"] as? Int == shard)
+            #expect(lookup["state"] as? String == "waiting")
+            let delivery = try #require((lookup["deliveries"] as? [[String: Any]])?.first)
+            #expect(delivery["destination"] as? String == "bot")
+            #expect((delivery["stream_entry"] as? [String: Any]) != nil, "\(delivery)")
         }
     }
 }

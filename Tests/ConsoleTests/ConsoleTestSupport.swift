@@ -57,13 +57,15 @@ enum ConsoleTest {
     static func withConsole(
         token: String? = ConsoleTest.token,
         destinations: [String] = ["default"],
+        configure: (inout ConsoleConfiguration) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol, String, RedisClient) async throws -> Void
     ) async throws {
         let prefix = newPrefix()
         let redis = try redis()
         defer { redis.close() }
-        let app = buildConsoleApplication(
-            configuration: configuration(prefix: prefix, token: token, destinations: destinations), redis: redis, logger: logger)
+        var configuration = configuration(prefix: prefix, token: token, destinations: destinations)
+        configure(&configuration)
+        let app = buildConsoleApplication(configuration: configuration, redis: redis, logger: logger)
         do {
             try await app.test(.router) { client in try await test(client, prefix, redis) }
         } catch {

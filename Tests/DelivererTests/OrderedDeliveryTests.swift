@@ -153,6 +153,17 @@ struct OrderedDeliveryTests {
             #expect(letters.first?.text("went_on").split(separator: ",").count == 4)
             #expect(letters.last?.text("went_on") == "")
             #expect(letters.allSatisfy { $0.text("attempts") == "3" })
+            // Replayed, they go back to chat-0's partition stream, without the failure fields.
+            let store = DeadLetterStore(
+                redis: redis.client, keyPrefix: redis.prefix, shards: 1, destinations: ["bot"], ordered: ["bot": Self.partitions])
+            #expect(try await store.replayAll().count == 5)
+            let partition = redis.keys.partition(
+                OrderingPartition.of(conversation: "chat-0", partitions: Self.partitions), destination: "bot", shards: 1)
+            let back = (try await redis.client.command("XRANGE", .init(partition), "-", "+").array ?? []).compactMap {
+                StreamEntry(shard: 0, reply: $0)
+            }
+            #expect(back.map(\.key) == (0..<5).map { "chat-0:\($0)" })
+            #expect(back.allSatisfy { $0.value("went_on") == nil && $0.value("error") == nil && $0.text("conversation") == "chat-0" })
         }
     }
 
@@ -186,6 +197,14 @@ struct OrderedDeliveryTests {
             #expect(held.oldestWaitingMs != nil)
             #expect(held.heldBack == [PartitionStatus.HeldBack(id: head.id, key: head.key, conversation: head.text("conversation"), attempts: 1)])
             #expect(statuses.filter { $0.partition != partition }.allSatisfy { $0.holder == nil && $0.heldBack.isEmpty })
+            // `stats` shows the partitions of an ordered destination and counts their entries in its totals.
+            let stats = try await DeliveryStats.collect(
+                redis: redis.client, keyPrefix: redis.prefix, shards: 2, group: "deliverers", destinations: ["bot"], ordered: ["bot": Self.partitions]
+            )
+            #expect(stats.destinations.first?.partitions?.count == Self.partitions)
+            #expect(stats.destinations.first?.totals.length == total)
+            #expect(stats.totals.length == total)
+            #expect(stats.json().contains("\"held_back\":[{\"attempts\":1"))
             // A lease taken by a peer (the fencing check) makes the same script refuse.
             try await leases.release(lease)
             let refused = try await redis.client.evalScript(

@@ -10,16 +10,19 @@ public struct DeadLetterActions: Sendable {
     let keyPrefix: String
     let shards: Int
     let destinations: [String]
+    /// Ordered destinations' partition counts: their replays go back to the conversation's partition.
+    let ordered: [String: Int]
 
-    public init(redis: RedisClient, keyPrefix: String, shards: Int, destinations: [String]) {
+    public init(redis: RedisClient, keyPrefix: String, shards: Int, destinations: [String], ordered: [String: Int] = [:]) {
         self.redis = redis
         self.keyPrefix = keyPrefix
         self.shards = shards
         self.destinations = destinations
+        self.ordered = ordered
     }
 
     private func store(_ destinations: [String]) -> DeadLetterStore {
-        DeadLetterStore(redis: redis, keyPrefix: keyPrefix, shards: shards, destinations: destinations)
+        DeadLetterStore(redis: redis, keyPrefix: keyPrefix, shards: shards, destinations: destinations, ordered: ordered)
     }
 
     public func list(limit: Int) async throws(RedisError) -> DeadLetterList {

@@ -79,16 +79,26 @@ public struct MessageLookup: Sendable, Encodable, Equatable {
         source: String, key: String, redis: RedisClient, configuration: ConsoleConfiguration
     ) async throws(RedisError) -> MessageLookup {
         let keys = RedisKeys(prefix: configuration.keyPrefix)
-        let shard = ShardRouter.shard(source: source, key: key, shards: configuration.shards)
-        let seenKey = keys.seen(shard: shard, source: source, key: key)
+        let home = ShardRouter.shard(source: source, key: key, shards: configuration.shards)
         let timeout = configuration.redisTimeout
-        var lookup = MessageLookup(source: source, key: key, shard: shard, seenKey: seenKey, state: .unknown)
-        let replies = try await redis.pipeline(
-            [RedisCommand("GET", .init(seenKey)), RedisCommand("TTL", .init(seenKey))], timeout: timeout)
-        if let raw = try replies[0].throwingServerError().bytes {
-            lookup.seen = try? JSONDecoder().decode(Seen.self, from: Data(raw))
-            lookup.ttlSeconds = try replies[1].throwingServerError().int
+        var lookup = MessageLookup(
+            source: source, key: key, shard: home, seenKey: keys.seen(shard: home, source: source, key: key), state: .unknown)
+        // A source routed to an ordered destination keeps its seen keys in the conversation's shard,
+        // which the key alone does not tell: then every shard is asked, the key's own first.
+        let candidates = configuration.orderedPartitions.isEmpty ? [home] : [home] + (0..<configuration.shards).filter { $0 != home }
+        for shard in candidates {
+            let seenKey = keys.seen(shard: shard, source: source, key: key)
+            let replies = try await redis.pipeline(
+                [RedisCommand("GET", .init(seenKey)), RedisCommand("TTL", .init(seenKey))], timeout: timeout)
+            if let raw = try replies[0].throwingServerError().bytes {
+                lookup.shard = shard
+                lookup.seenKey = seenKey
+                lookup.seen = try? JSONDecoder().decode(Seen.self, from: Data(raw))
+                lookup.ttlSeconds = try replies[1].throwingServerError().int
+                break
+            }
         }
+        let shard = lookup.shard
         guard let id = lookup.seen?.id else { return lookup }
         // A message that matched no route is remembered with id `-` and stored nowhere.
         guard let millisecond = id.split(separator: "-").first.map(String.init), !millisecond.isEmpty else {
@@ -114,14 +124,24 @@ public struct MessageLookup: Sendable, Encodable, Equatable {
         configuration: ConsoleConfiguration
     ) async throws(RedisError) -> Delivery {
         let keys = RedisKeys(prefix: configuration.keyPrefix)
-        let stream = keys.stream(shard: shard, destination: destination)
         var delivery = Delivery(destination: destination, state: .delivered)
-        let entries = try await redis.command(
-            "XRANGE", .init(stream), .init(millisecond + "-0"), .init(millisecond + "-18446744073709551615"), "COUNT",
-            .init(searchLimit), timeout: configuration.redisTimeout
-        ).throwingServerError()
-        let found = (entries.array ?? []).compactMap { StreamEntry(shard: shard, reply: $0) }.first { $0.key == key && $0.source == source }
-        if let entry = found {
+        // An ordered destination's copy is in one of the partition streams of the shard.
+        let streams =
+            configuration.orderedPartitions[destination].map { partitions in
+                (0..<partitions).filter { OrderingPartition.shard(ofPartition: $0, shards: configuration.shards) == shard }.map {
+                    keys.partition($0, destination: destination, shards: configuration.shards)
+                }
+            } ?? [keys.stream(shard: shard, destination: destination)]
+        var found: (stream: String, entry: StreamEntry)?
+        for stream in streams where found == nil {
+            let entries = try await redis.command(
+                "XRANGE", .init(stream), .init(millisecond + "-0"), .init(millisecond + "-18446744073709551615"), "COUNT",
+                .init(searchLimit), timeout: configuration.redisTimeout
+            ).throwingServerError()
+            found = (entries.array ?? []).compactMap { StreamEntry(shard: shard, reply: $0) }.first { $0.key == key && $0.source == source }
+                .map { (stream, $0) }
+        }
+        if let (stream, entry) = found {
             delivery.streamEntry = EntryPreview(entry)
             delivery.state = .waiting
             let pending = try await redis.pipeline(

@@ -26,7 +26,7 @@ public struct Overview: Sendable, Encodable {
             timeout: timeout)
         let delivery = try await DeliveryStats.collect(
             redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, group: configuration.group,
-            destinations: configuration.destinations)
+            destinations: configuration.destinations, ordered: configuration.orderedPartitions)
         let backlog = try await BacklogAge.read(
             redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, destinations: configuration.destinations,
             nowMs: now, timeout: timeout)
