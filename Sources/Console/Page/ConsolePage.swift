@@ -61,6 +61,10 @@ enum ConsolePage {
           <h2>Delivery</h2>
           <table id="streams"><thead><tr><th>destination</th><th>stream</th><th>backlog</th><th>pending</th><th>lag</th><th>oldest</th><th>dead</th></tr></thead><tbody></tbody></table>
           <p id="unrouted" class="muted"></p>
+          <div id="ordered" hidden>
+            <h3>Ordered partitions</h3>
+            <table id="partitions"><thead><tr><th>destination</th><th>partition</th><th>waiting</th><th>holder</th><th>oldest</th><th>held back</th></tr></thead><tbody></tbody></table>
+          </div>
           <h3>Consumers</h3>
           <table id="consumers"><thead><tr><th>consumer</th><th>destination</th><th>shard</th><th>pending</th><th>idle</th></tr></thead><tbody></tbody></table>
           <h3>Receivers seen lately</h3>

@@ -98,6 +98,12 @@ enum ConsoleScript {
           const shards = delivery.destinations.flatMap((d) => d.shards.map((s) => Object.assign({ destination: d.destination }, s)));
           fill($("streams").tBodies[0], shards.map((s) => [s.destination, s.stream, s.length, s.pending, s.lag,
             age(ages[s.destination + "/" + s.shard]), s.dead_letters]));
+          // Ordered destinations: the partitions with something waiting, a holder or a held-back conversation.
+          const partitions = delivery.destinations.flatMap((d) => (d.partitions || []).map((p) => Object.assign({ destination: d.destination }, p)))
+            .filter((p) => p.length || p.held_back.length);
+          $("ordered").hidden = !delivery.destinations.some((d) => d.partitions);
+          fill($("partitions").tBodies[0], partitions.map((p) => [p.destination, p.partition, p.length, p.holder || "none", age(p.oldest_waiting_ms),
+            p.held_back.map((h) => `${h.conversation.replace(/\x1f/g, " · ")} (${h.key}, ${h.attempts} attempts)`).join("; ")]));
           fill($("consumers").tBodies[0], shards.flatMap((s) => s.consumers.map((c) => [c.name, s.destination, s.shard, c.pending, age(c.idle_ms)])));
           const unrouted = Object.entries(delivery.unrouted || {});
           $("unrouted").textContent = unrouted.length ? "Matched no route (stored nowhere): " + unrouted.map(([s, n]) => `${s} ${n}`).join(", ") : "";
