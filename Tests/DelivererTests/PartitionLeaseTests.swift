@@ -15,8 +15,9 @@ struct PartitionLeaseTests {
 
     @Test func oneHolderAtATimeAndTheNextHolderHasAGreaterToken() async throws {
         let redis = try TestRedis(shards: 4)
-        let a = leases(redis, consumer: "a", ttl: .milliseconds(300))
-        let b = leases(redis, consumer: "b", ttl: .milliseconds(300))
+        // Long enough that acquire-then-renew fits in it on a loaded machine, short enough to wait out.
+        let a = leases(redis, consumer: "a", ttl: .seconds(1))
+        let b = leases(redis, consumer: "b", ttl: .seconds(1))
         do {
             var first = try #require(try await a.acquire(7))
             #expect(try await b.acquire(7) == nil)
@@ -27,7 +28,7 @@ struct PartitionLeaseTests {
             #expect(try await redis.client.command("GET", .init(key)).string == "\(first.token):a")
 
             // a stalls past its TTL; b takes over with a greater token.
-            try await Task.sleep(for: .milliseconds(450))
+            try await Task.sleep(for: .milliseconds(1_300))
             #expect(!first.covers(.zero))
             let second = try #require(try await b.acquire(7))
             #expect(second.token > first.token)
