@@ -7,7 +7,10 @@ Listens on 127.0.0.1 (port 0 = any free port, written to --port-file once listen
 every POST 200 and appends one JSON line per request to --out:
   {"path", "key" (X-Dedup-Key), "idempotency_key", "source" (X-Dedup-Source),
    "entry_id" (X-Dedup-Entry-Id), "attempt" (X-Delivery-Attempt), "content_type",
-   "message_id" (data.key.id of an Evolution body, else null), "bytes"}
+   "message_id" (data.key.id of an Evolution body, else null), "bytes",
+   "conversation" (instance/chat of an Evolution body with a `seq`, the chat in its phone-number
+   form), "seq", "sink" (--name), "t" (arrival, Unix seconds)}
+Several sinks may append to one --out file (one write per line), e.g. one per deliverer.
 --fail-first N answers 503 to the first N requests (to watch retries).
 --delay-ms N waits N ms after recording a request before answering it (deliveries stay in flight
 longer, e.g. for scripts/chaos killing a deliverer).
@@ -29,6 +32,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--name", default=None, help="recorded as `sink` on every line")
     args = parser.parse_args()
 
     lock = threading.Lock()
@@ -41,10 +45,18 @@ def main():
         def do_POST(self):  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            message_id = None
+            arrived = time.time()
+            message_id, conversation, seq = None, None, None
             try:
                 parsed = json.loads(body)
-                message_id = parsed.get("data", {}).get("key", {}).get("id") if isinstance(parsed, dict) else None
+                if isinstance(parsed, dict):
+                    key = parsed.get("data", {}).get("key", {})
+                    message_id = key.get("id")
+                    seq = parsed.get("seq")
+                    if seq is not None:
+                        jids = [key.get("remoteJid") or "", key.get("remoteJidAlt") or ""]
+                        phone = [j for j in jids if j.endswith("@s.whatsapp.net")]
+                        conversation = "%s/%s" % (parsed.get("instance"), (phone or jids)[0])
             except (ValueError, AttributeError):
                 pass
             record = {
@@ -57,6 +69,10 @@ def main():
                 "content_type": self.headers.get("Content-Type"),
                 "message_id": message_id,
                 "bytes": len(body),
+                "conversation": conversation,
+                "seq": seq,
+                "sink": args.name,
+                "t": round(arrived, 4),
             }
             with lock:
                 state["requests"] += 1

@@ -13,7 +13,8 @@
          (Evolution gives up on 400/401/403/404/422; this client retries those too, so a bug shows
          as a failure instead of a silent give-up) and on connection errors and timeouts, with
          exponential backoff, until a 2xx or GIVE_UP seconds. --sent-out gets every id sent,
-         --acked-out every id that got a 2xx.
+         --acked-out every id that got a 2xx. --conversations N spreads the messages over N chats
+         and sends each chat's messages one after the other, numbered by a top-level `seq`.
 
 Both write a JSON summary (--out, default stdout) and the ids of accepted messages (--ids-out), so
 a caller can check what was delivered downstream.
@@ -50,11 +51,17 @@ def message_id(run, index):
     return "3EB0%08X%08X" % (run & 0xFFFFFFFF, index & 0xFFFFFFFF)
 
 
-def evolution_message(template, msg_id, copy_number, lid_form):
-    """One delivery of message msg_id: same data.key.id, new timestamps on every copy."""
+def evolution_message(template, msg_id, copy_number, lid_form, chat=None, seq=None):
+    """One delivery of message msg_id: same data.key.id, new timestamps on every copy. With chat,
+    the message belongs to chat number `chat` (its own phone and @lid ids) and carries its place in
+    that chat as a top-level `seq`, so a downstream can check the order per chat."""
     body = copy.deepcopy(template)
     key = body["data"]["key"]
     key["id"] = msg_id
+    if chat is not None:
+        key["remoteJid"] = "5521%09d@s.whatsapp.net" % chat
+        key["remoteJidAlt"] = "1402%011d@lid" % chat
+        body["seq"] = seq
     if lid_form and "remoteJidAlt" in key:
         # Evolution sometimes sends the same message once as ...@lid and once as ...@s.whatsapp.net.
         key["remoteJid"], key["remoteJidAlt"] = key["remoteJidAlt"], key["remoteJid"]
@@ -273,6 +280,7 @@ def sender(args):
         "next": 0, "requests": 0, "by_status": {}, "connection_errors": 0, "timeouts": 0,
         "retries": 0, "gave_up": [], "acked": set(), "accepted": {}, "duplicate": 0,
         "error_samples": [], "first_non_2xx": None, "last_non_2xx": None,
+        "order": {m: i for i, (m, _) in enumerate(plan)},
     }
     started = time.monotonic()
     stop = threading.Event()
@@ -280,8 +288,15 @@ def sender(args):
     def note(key, value=1):
         state[key] += value
 
+    chats = args.conversations
+    # With --conversations, message i is number i // chats of chat i % chats, and it is sent only
+    # once every copy of the chat's previous message is answered: the accept order is the chat order.
+    finished = [threading.Event() for _ in plan] if chats else []
+
     def send_copy(client, msg_id, copy_number):
-        body = evolution_message(template, msg_id, copy_number, lid_form=(copy_number % 3 == 2))
+        i = state["order"][msg_id]
+        chat, seq = (i % chats, i // chats) if chats else (None, None)
+        body = evolution_message(template, msg_id, copy_number, lid_form=(copy_number % 3 == 2), chat=chat, seq=seq)
         deadline = time.monotonic() + args.give_up
         backoff = args.backoff_ms / 1000.0
         attempt = 0
@@ -336,8 +351,13 @@ def sender(args):
             if pause > 0:
                 time.sleep(pause)
             msg_id, copies = plan[i]
+            if chats and i >= chats:
+                while not finished[i - chats].wait(0.5) and not stop.is_set():
+                    pass
             for c in range(copies):
                 send_copy(client, msg_id, c)
+            if chats:
+                finished[i].set()
 
     run_workers(worker, args.threads, stop)
     elapsed = time.monotonic() - started
@@ -398,6 +418,8 @@ def main():
     s.add_argument("--give-up", type=float, default=60.0, help="seconds one copy is retried at most")
     s.add_argument("--sent-out", help="file for every id sent, one a line")
     s.add_argument("--acked-out", help="file for every id that got a 2xx, one a line")
+    s.add_argument("--conversations", type=int, default=0,
+                   help="spread the messages over this many chats, each sent in order with a `seq` (0: one chat, no seq)")
     args = parser.parse_args()
     if args.command == "sender":
         if not (0 < args.unique <= 100000 and 1 <= args.max_copies <= 100 and 0 < args.rate <= 5000 and 0 < args.give_up <= 600):
