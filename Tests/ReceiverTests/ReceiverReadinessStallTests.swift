@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Receiver
@@ -28,12 +29,17 @@ struct ReceiverReadinessStallTests {
                 let start = ContinuousClock.now
                 try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
                 let took = ContinuousClock.now - start
-                #expect(took >= .milliseconds(900) && took < .milliseconds(1200), "readyz took \(took)")
+                // The 1 s deadline, not the 5 s command timeout (with room for a loaded test machine).
+                #expect(took >= .milliseconds(900) && took < .milliseconds(2500), "readyz took \(took)")
             }
             proxy.stall(false)
-            // The stalled PINGs' replies arrive late and are dropped; the next one is answered.
-            try await Task.sleep(for: .milliseconds(200))
-            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            // The stalled PINGs' replies arrive late and are dropped; a later one is answered.
+            var status = HTTPResponse.Status.serviceUnavailable
+            for _ in 0..<30 where status != .ok {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await client.execute(uri: "/readyz", method: .get) { $0.status }
+            }
+            #expect(status == .ok)
         }
     }
 }
