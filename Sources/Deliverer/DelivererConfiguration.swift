@@ -170,7 +170,8 @@ public struct DelivererConfiguration: Sendable {
             guard claimIdle >= timeout + .seconds(1) else {
                 throw DelivererConfigurationError(
                     "destination \"\(destination.name)\" is ordered: its partition leases last the claim time (\(claimIdle.milliseconds) ms), "
-                        + "which must outlast an attempt's timeout (\(timeout.milliseconds) ms) by at least 1 s, or no attempt could be sent under one")
+                        + "which must outlast an attempt's timeout (\(timeout.milliseconds) ms) by at least 1 s, or no attempt could be sent under one"
+                )
             }
         }
     }
