@@ -152,7 +152,7 @@ struct OrderedDeliveryTests {
             #expect(letters.map { $0.key } == (0..<5).map { "chat-0:\($0)" })
             #expect(letters.first?.text("went_on").split(separator: ",").count == 4)
             #expect(letters.last?.text("went_on") == "")
-            #expect(letters.allSatisfy { $0.text("attempts") == "3" })
+            #expect(letters.allSatisfy { $0.text("attempts") == "3" && $0.text("status") == "500" })
             // Replayed, they go back to chat-0's partition stream, without the failure fields.
             let store = DeadLetterStore(
                 redis: redis.client, keyPrefix: redis.prefix, shards: 1, destinations: ["bot"], ordered: ["bot": Self.partitions])

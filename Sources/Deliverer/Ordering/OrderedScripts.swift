@@ -30,7 +30,7 @@ enum OrderedScripts {
     /// `original_id`, `error`, `attempts`, `failed_at` and `went_on`, the ids of the same
     /// conversation's entries that were waiting behind it and now go on without it; then deletes it.
     /// KEYS: lease, stream, dead, attempts. ARGV: lease value, entry id, error, attempts, failed_at,
-    /// went_on (comma separated). Returns the dead-letter id, 0 when the entry is gone, or -1 when the
+    /// went_on (comma separated), HTTP status or "" (kept as `status`, as for unordered dead letters). Returns the dead-letter id, 0 when the entry is gone, or -1 when the
     /// lease is not the caller's.
     static let deadLetter = RedisScript(
         """
@@ -45,6 +45,7 @@ enum OrderedScripts {
         fields[n + 5] = 'attempts'; fields[n + 6] = ARGV[4]
         fields[n + 7] = 'failed_at'; fields[n + 8] = ARGV[5]
         fields[n + 9] = 'went_on'; fields[n + 10] = ARGV[6]
+        if ARGV[7] ~= '' then fields[n + 11] = 'status'; fields[n + 12] = ARGV[7] end
         local id = redis.call('XADD', KEYS[3], '*', unpack(fields))
         redis.call('XDEL', KEYS[2], ARGV[2])
         return id

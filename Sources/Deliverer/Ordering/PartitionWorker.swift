@@ -167,7 +167,7 @@ struct PartitionWorker: Sendable {
                 ],
                 arguments: [
                     .init(lease.value), .init(entry.id), .init(reason), .init(attempt), .init(Int(Date().timeIntervalSince1970 * 1000)),
-                    .init(wentOn.joined(separator: ",")),
+                    .init(wentOn.joined(separator: ",")), .init(status.map(String.init) ?? ""),
                 ]
             ).throwingServerError()
             guard dead.int != -1 else { return .lost }
