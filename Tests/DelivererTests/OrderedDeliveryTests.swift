@@ -147,6 +147,11 @@ struct OrderedDeliveryTests {
             let failed = failing.withLock { $0 }
             let attempts = sink.requests.filter { failed.contains($0.entryID) }
             #expect(attempts.count == 15)
+            // Never stopped behind chat-0: every other conversation, its partition-mates included, was
+            // through before chat-0's retries were (5 entries × 3 attempts with backoff between).
+            let othersDone = try #require(sink.delivered.filter { !failed.contains($0.entryID) }.map(\.at).max())
+            let chat0Done = try #require(attempts.map(\.at).max())
+            #expect(othersDone < chat0Done)
             let dead = try await redis.client.command("XRANGE", .init(redis.keys.dead(shard: 0, destination: "bot")), "-", "+").array ?? []
             let letters = dead.compactMap { StreamEntry(shard: 0, reply: $0) }
             #expect(letters.map { $0.key } == (0..<5).map { "chat-0:\($0)" })
