@@ -265,6 +265,9 @@ struct ReceiverIntegrationTests {
             }
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) {
+                #expect(String(buffer: $0.body).contains("\nwebhook_receiver_ready 0"))
+            }
 
             try await server.start()
             var status: HTTPResponse.Status = .serviceUnavailable
@@ -276,6 +279,9 @@ struct ReceiverIntegrationTests {
             }
             #expect(status == .ok)
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) {
+                #expect(String(buffer: $0.body).contains("\nwebhook_receiver_ready 1"))
+            }
         }
         await server.stop()
     }

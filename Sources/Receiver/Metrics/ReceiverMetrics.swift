@@ -21,6 +21,7 @@ final class ReceiverMetrics: Sendable {
     private let entryPoints = LabelCap(limit: 50)
     private let latency: CoreMetrics.Timer
     private let redisErrors: CoreMetrics.Counter
+    private let ready: CoreMetrics.Gauge
 
     init(registry: PrometheusCollectorRegistry, configuredSources: some Sequence<String>) {
         self.registry = registry
@@ -35,6 +36,7 @@ final class ReceiverMetrics: Sendable {
         self.factory = factory
         self.latency = CoreMetrics.Timer(label: "webhook_request_duration_seconds", dimensions: [], factory: factory)
         self.redisErrors = CoreMetrics.Counter(label: "webhook_redis_errors_total", dimensions: [], factory: factory)
+        self.ready = CoreMetrics.Gauge(label: "webhook_receiver_ready", dimensions: [], factory: factory)
     }
 
     /// Counts one POST by source and outcome, and its latency.
@@ -88,6 +90,12 @@ final class ReceiverMetrics: Sendable {
 
     func recordRedisError() {
         redisErrors.increment()
+    }
+
+    /// `webhook_receiver_ready`: 1 when the receiver would answer `/readyz` 200, as of the last
+    /// scrape. A receiver that serves `/metrics` but cannot reach Redis is up and still not ready.
+    func recordReadiness(_ isReady: Bool) {
+        ready.record(isReady ? 1 : 0)
     }
 }
 

@@ -15,19 +15,25 @@ struct HealthController<Context: RequestContext>: Sendable {
             JSONResponse.status(.ok, "ok")
         }
         router.get("readyz") { _, _ in
-            if readiness.isDraining {
-                return JSONResponse.status(.serviceUnavailable, "draining")
-            }
-            guard await redis.ping(timeout: .seconds(1)) else {
-                return JSONResponse.status(.serviceUnavailable, "store_unavailable")
+            if let reason = await notReadyReason() {
+                return JSONResponse.status(.serviceUnavailable, reason)
             }
             return JSONResponse.status(.ok, "ready")
         }
         router.get("metrics") { _, _ in
-            Response(
+            // Readiness as of this scrape, so an alert can tell "up but not ready" from "up".
+            metrics.recordReadiness(await notReadyReason() == nil)
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
+    }
+
+    /// Why `/readyz` would answer 503 (draining, or Redis not answering PING within 1 s); nil when ready.
+    private func notReadyReason() async -> String? {
+        if readiness.isDraining { return "draining" }
+        guard await redis.ping(timeout: .seconds(1)) else { return "store_unavailable" }
+        return nil
     }
 }
