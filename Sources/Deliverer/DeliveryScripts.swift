@@ -42,21 +42,29 @@ enum DeliveryScripts {
     /// its data was gone (acknowledged, nothing moved).
     static let deadLetter = RedisScript(
         """
+        \(bury)
         if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2]) == 0 then return 0 end
-        local found = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])
         redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-        if #found == 0 then return false end
-        local fields = found[1][2]
-        local n = #fields
-        fields[n + 1] = 'original_id'; fields[n + 2] = ARGV[3]
-        fields[n + 3] = 'error'; fields[n + 4] = ARGV[4]
-        fields[n + 5] = 'attempts'; fields[n + 6] = ARGV[5]
-        fields[n + 7] = 'failed_at'; fields[n + 8] = ARGV[6]
-        if ARGV[7] ~= '' then fields[n + 9] = 'status'; fields[n + 10] = ARGV[7] end
-        local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
-        redis.call('XDEL', KEYS[1], ARGV[3])
-        return id
+        local failure = {'original_id', ARGV[3], 'error', ARGV[4], 'attempts', ARGV[5], 'failed_at', ARGV[6]}
+        if ARGV[7] ~= '' then failure[#failure + 1] = 'status'; failure[#failure + 1] = ARGV[7] end
+        return bury(KEYS[1], KEYS[2], ARGV[3], failure)
         """)
+
+    /// The Lua function every dead-letter step shares (unordered here, ordered in ``OrderedScripts``):
+    /// `bury(stream, dead, id, failure)` copies entry `id` from the stream itself, so the dead letter
+    /// holds exactly what the receiver wrote, adds the `failure` fields (name, value, ...), appends it
+    /// to `dead` and deletes the entry. Returns the dead-letter id, or false when the entry is gone.
+    static let bury = """
+        local function bury(stream, dead, id, failure)
+          local found = redis.call('XRANGE', stream, id, id)
+          if #found == 0 then return false end
+          local fields = found[1][2]
+          for i = 1, #failure do fields[#fields + 1] = failure[i] end
+          local buried = redis.call('XADD', dead, '*', unpack(fields))
+          redis.call('XDEL', stream, id)
+          return buried
+        end
+        """
 
     /// Claims again entries pending at this consumer (`XCLAIM`, which adds 1 to the delivery counter
     /// and resets the idle time) and returns each with its counter, the attempt number: a retry, or

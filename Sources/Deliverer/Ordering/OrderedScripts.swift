@@ -30,24 +30,15 @@ enum OrderedScripts {
     /// `original_id`, `error`, `attempts`, `failed_at` and `went_on`, the ids of the same
     /// conversation's entries that were waiting behind it and now go on without it; then deletes it.
     /// KEYS: lease, stream, dead, attempts. ARGV: lease value, entry id, error, attempts, failed_at,
-    /// went_on (comma separated), HTTP status or "" (kept as `status`, as for unordered dead letters). Returns the dead-letter id, 0 when the entry is gone, or -1 when the
-    /// lease is not the caller's.
+    /// went_on (comma separated), HTTP status or "" (kept as `status`, as for unordered dead letters).
+    /// Returns the dead-letter id, nil when the entry is gone, or -1 when the lease is not the caller's.
     static let deadLetter = RedisScript(
         """
+        \(DeliveryScripts.bury)
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-        local found = redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2])
         redis.call('HDEL', KEYS[4], ARGV[2])
-        if #found == 0 then return 0 end
-        local fields = found[1][2]
-        local n = #fields
-        fields[n + 1] = 'original_id'; fields[n + 2] = ARGV[2]
-        fields[n + 3] = 'error'; fields[n + 4] = ARGV[3]
-        fields[n + 5] = 'attempts'; fields[n + 6] = ARGV[4]
-        fields[n + 7] = 'failed_at'; fields[n + 8] = ARGV[5]
-        fields[n + 9] = 'went_on'; fields[n + 10] = ARGV[6]
-        if ARGV[7] ~= '' then fields[n + 11] = 'status'; fields[n + 12] = ARGV[7] end
-        local id = redis.call('XADD', KEYS[3], '*', unpack(fields))
-        redis.call('XDEL', KEYS[2], ARGV[2])
-        return id
+        local failure = {'original_id', ARGV[2], 'error', ARGV[3], 'attempts', ARGV[4], 'failed_at', ARGV[5], 'went_on', ARGV[6]}
+        if ARGV[7] ~= '' then failure[#failure + 1] = 'status'; failure[#failure + 1] = ARGV[7] end
+        return bury(KEYS[2], KEYS[3], ARGV[2], failure)
         """)
 }
