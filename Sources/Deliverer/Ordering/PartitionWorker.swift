@@ -73,10 +73,7 @@ struct PartitionWorker: Sendable {
                 idlePause = .milliseconds(5)
                 let entry = window[index]
                 let conversation = entry.text("conversation")
-                if !lease.covers(destination.deliveryTimeout + .milliseconds(250)), try await !leases.renew(&lease) {
-                    return lost(partition)
-                }
-                switch try await attempt(entry, at: index, in: window, lease: lease, stream: stream) {
+                switch try await attempt(entry, at: index, in: window, lease: &lease, stream: stream) {
                 case .lost:
                     return lost(partition)
                 case .finished:
@@ -115,8 +112,12 @@ struct PartitionWorker: Sendable {
         case retry(after: Duration)
     }
 
-    private func attempt(_ entry: StreamEntry, at index: Int, in window: [StreamEntry], lease: PartitionLease, stream: String) async throws
-        -> Outcome
+    /// One attempt. Its slot and rate permit come first, since both may wait; only then is the lease
+    /// checked to outlast the attempt (renewed if need be) and the attempt counted by the fenced
+    /// script, and the request goes out right after. A rate or Redis failure sends nothing and counts
+    /// nothing: the caller tries again.
+    private func attempt(_ entry: StreamEntry, at index: Int, in window: [StreamEntry], lease: inout PartitionLease, stream: String)
+        async throws -> Outcome
     {
         let partition = lease.partition
         let attemptsKey = keys.partitionAttempts(partition, destination: destination.name, shards: destination.shards)
@@ -124,6 +125,11 @@ struct PartitionWorker: Sendable {
         await slots.acquire()
         let attempt: Int
         do {
+            if let rate { try await rate.acquire() }
+            if !lease.covers(destination.deliveryTimeout + .milliseconds(250)), try await !leases.renew(&lease) {
+                await slots.release()
+                return .lost
+            }
             let reply = try await redis.evalScript(
                 OrderedScripts.attempt, keys: [.init(leaseKey), .init(attemptsKey)], arguments: [.init(lease.value), .init(entry.id)]
             ).throwingServerError()
@@ -137,7 +143,6 @@ struct PartitionWorker: Sendable {
             await slots.release()
             return .lost
         }
-        if let rate { try? await rate.acquire() }
         let started = ContinuousClock.now
         let result = await downstream.deliver(entry, attempt: attempt)
         await slots.release()
