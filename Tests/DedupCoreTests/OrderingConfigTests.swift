@@ -87,4 +87,25 @@ struct OrderingConfigTests {
             """)
         #expect(disagreeing?.contains("they must agree, since one shard holds the message for both") == true, "\(disagreeing ?? "accepted")")
     }
+
+    /// Evolution 2.4 sends `event` and `instance` in headers only: routes and `order_by` read the
+    /// message as the key rules do, those fields included, from the one parse the deriver made.
+    @Test func placementReadsWhatTheKeyRulesRead() throws {
+        let config = try Self.parse(
+            """
+            destinations:
+              bot: { url: http://bot/hooks, order_by: [/instance, /data/key/remoteJid] }
+              n8n: { url: http://n8n/hooks }
+            sources:
+              evolution: { routes: [{ to: bot, events: [messages.upsert] }, { to: n8n }] }
+            """)
+        let body = Data(#"{"data":{"key":{"id":"ABC1","remoteJid":"5521987650001@s.whatsapp.net","fromMe":false}}}"#.utf8)
+        let headers = [("Content-Type", "application/json"), ("X-Event-Type", "messages.upsert"), ("X-Instance-ID", "loja-sul")]
+        let request = WebhookRequest(source: "evolution", path: "", contentType: "application/json", headers: headers, body: body)
+        let item = try #require(try KeyDeriver(sources: config).derive(request).items.first)
+        let placement = config.placement(of: item, source: "evolution", path: "", headers: headers)
+        #expect(placement.destinations == ["bot", "n8n"])
+        #expect(placement.ordering?.conversation == "loja-sul\u{1F}5521987650001@s.whatsapp.net")
+        #expect(item.body == body, "the stored body is what the sender sent")
+    }
 }

@@ -12,10 +12,24 @@ public struct DerivedItem: Sendable, Equatable {
     /// Evolution's `contextInfo.entryPointConversionSource` when present, so metrics can show which
     /// entry points (e.g. `click_to_chat_link`) produce duplicates; nil otherwise.
     public var entryPoint: String?
+    /// The message as the key rules read it (header fields a profile fills in included), for routes
+    /// and `order_by`: the tree of `body`, so nothing parses it again. Nil when it is not JSON.
+    var json: JSONValue?
 
     public init(key: String, body: Data, entryPoint: String? = nil) {
+        self.init(key: key, body: body, entryPoint: entryPoint, json: nil)
+    }
+
+    init(key: String, body: Data, entryPoint: String? = nil, json: JSONValue?) {
         self.key = key
         self.body = body
         self.entryPoint = entryPoint
+        self.json = json
+    }
+
+    /// Items are equal when key, stored bytes and entry point are: `json` is a reading of the same
+    /// message, not more of it.
+    public static func == (a: DerivedItem, b: DerivedItem) -> Bool {
+        a.key == b.key && a.body == b.body && a.entryPoint == b.entryPoint
     }
 }

@@ -45,7 +45,7 @@ public struct KeyDeriver: Sendable {
         let storedBody = sourceRule.flatMap { rule in object.flatMap { rule.redacting($0) } } ?? request.body
 
         func single(_ rule: KeyRule, _ key: String) -> Derivation {
-            let item = DerivedItem(key: key, body: storedBody, entryPoint: evolution?.entryPoint)
+            let item = DerivedItem(key: key, body: storedBody, entryPoint: evolution?.entryPoint, json: object.map(JSONValue.object) ?? json)
             return Derivation(rule: rule, items: [item], isBatch: false, ttl: sourceRule?.ttl)
         }
 

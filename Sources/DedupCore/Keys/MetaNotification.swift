@@ -106,16 +106,17 @@ struct MetaNotification {
     func derivedItems(originalBody: Data) -> [DerivedItem]? {
         guard !items.isEmpty else { return nil }
         if items.count == 1 {
-            return [DerivedItem(key: items[0].key, body: originalBody)]
+            return [DerivedItem(key: items[0].key, body: originalBody, json: .object(root))]
         }
         return parts.map { part in
             switch part {
             case .item(let item):
-                return DerivedItem(key: item.key, body: envelope(for: item))
+                let envelope = envelope(for: item)
+                return DerivedItem(key: item.key, body: JSONWriter.preservingOrder(envelope), json: envelope)
             case .rest(let entry):
                 var root = root
                 root["entry"] = .array([entry])
-                return DerivedItem(key: Self.key(rest: .object(root)), body: JSONWriter.preservingOrder(.object(root)))
+                return DerivedItem(key: Self.key(rest: .object(root)), body: JSONWriter.preservingOrder(.object(root)), json: .object(root))
             }
         }
     }
@@ -133,7 +134,7 @@ struct MetaNotification {
     /// the root, entry, change and value is kept (`id`, `field`, `messaging_product`, `metadata`,
     /// ...), the item array holds just this item (the other item array is dropped), and `contacts`
     /// (when an array) only those of ``carriedContacts(_:of:)``.
-    func envelope(for item: Item) -> Data {
+    func envelope(for item: Item) -> JSONValue {
         var value = item.value
         switch item.kind {
         case .message:
@@ -153,7 +154,7 @@ struct MetaNotification {
         entry["changes"] = .array([.object(change)])
         var root = root
         root["entry"] = .array([.object(entry)])
-        return JSONWriter.preservingOrder(.object(root))
+        return .object(root)
     }
 
     /// `meta:msg:<id>`; an item without an id is keyed by its canonical hash rather than dropped.

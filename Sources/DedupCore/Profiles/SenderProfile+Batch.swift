@@ -18,8 +18,11 @@ extension SenderProfile {
             return DedupKey.make(kind: name, values: [], digestHex: JSONWriter.canonicalSHA256Hex(element))
         }
         if elements.count == 1 {
-            return [DerivedItem(key: key(elements[0]), body: originalBody)]
+            return [DerivedItem(key: key(elements[0]), body: originalBody, json: json)]
         }
-        return elements.map { DerivedItem(key: key($0), body: JSONWriter.preservingOrder(.array([$0]))) }
+        return elements.map { element in
+            let one = JSONValue.array([element])
+            return DerivedItem(key: key(element), body: JSONWriter.preservingOrder(one), json: one)
+        }
     }
 }

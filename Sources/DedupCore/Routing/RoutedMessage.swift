@@ -18,14 +18,19 @@ extension SourcesConfig {
     public func destinations(
         source: String, path: String, headers: [(name: String, value: String)], contentType: String?, body: Data
     ) -> [String] {
+        let json = JSONBody.isJSON(contentType: contentType, body: body) ? try? JSONBody.parse(body) : nil
+        return destinations(rule: rule(for: source), path: path, headers: headers, json: json)
+    }
+
+    /// The same over the message's parsed tree (``DerivedItem``'s, so a request is parsed once).
+    func destinations(rule: SourceRule?, path: String, headers: [(name: String, value: String)], json: JSONValue?) -> [String] {
         if destinations.isEmpty { return [Destination.defaultName] }
-        let rule = rule(for: source)
         guard let routes = rule?.routes else {
             return destinations.contains { $0.name == Destination.defaultName } ? [Destination.defaultName] : []
         }
         var message = RoutedMessage(headers: headers, body: nil, event: nil)
         if routes.contains(where: \.readsBody) {
-            if JSONBody.isJSON(contentType: contentType, body: body) { message.body = try? JSONBody.parse(body) }
+            message.body = json
             message.event = EventName.of(body: message.body, path: path, profile: rule?.profile)
         }
         var chosen: [String] = []

@@ -98,14 +98,11 @@ struct WebhookController<Context: RequestContext>: Sendable {
         let receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
         let headersJSON = Self.forwardedHeadersJSON(webhook.headers, auth: rule?.auth)
         let requests = derivation.items.map { item in
-            AcceptRequest(
+            let placement = configuration.sources.placement(of: item, source: source, path: path, headers: webhook.headers)
+            return AcceptRequest(
                 source: source, key: item.key, ttl: derivation.ttl ?? configuration.dedupTTL, path: path,
                 receivedAt: receivedAt, contentType: webhook.contentType ?? "", headersJSON: headersJSON, body: item.body,
-                entryPoint: item.entryPoint,
-                destinations: configuration.sources.destinations(
-                    source: source, path: path, headers: webhook.headers, contentType: webhook.contentType, body: item.body),
-                ordering: configuration.sources.ordering(
-                    source: source, headers: webhook.headers, contentType: webhook.contentType, body: item.body))
+                entryPoint: item.entryPoint, destinations: placement.destinations, ordering: placement.ordering)
         }
         let results: [AcceptResult]
         do {

@@ -1,0 +1,17 @@
+/// Where one accepted message goes: the destinations its routes pick and, when its source routes to
+/// an ordered destination, its conversation and partition.
+public struct MessagePlacement: Sendable, Equatable {
+    public var destinations: [String]
+    public var ordering: MessageOrdering?
+}
+
+extension SourcesConfig {
+    /// Routes and ordering of one derived item, read from the tree the key rules already parsed
+    /// (header fields a profile fills in included), with the source's rule looked up once.
+    public func placement(of item: DerivedItem, source: String, path: String, headers: [(name: String, value: String)]) -> MessagePlacement {
+        let rule = rule(for: source)
+        return MessagePlacement(
+            destinations: destinations(rule: rule, path: path, headers: headers, json: item.json),
+            ordering: ordering(rule: rule, headers: headers, json: item.json))
+    }
+}
