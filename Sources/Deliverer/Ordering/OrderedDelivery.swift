@@ -1,5 +1,4 @@
 import DedupCore
-import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import RedisClient
@@ -7,7 +6,7 @@ import RedisClient
 /// Ordered delivery of one destination in this deliverer: takes a fair share of its partitions,
 /// runs a ``PartitionWorker`` for each, and rebalances as deliverers come and go.
 ///
-/// Every third of the lease time it records a heartbeat in the destination's holders set, counts
+/// Every third of the lease time it records a heartbeat in the destination's holders set (by Redis's clock), counts
 /// the live deliverers `n`, and aims to hold `ceil(partitions / n)`: it takes free partitions (a dead
 /// deliverer's come free when their leases expire) and gives up the surplus after a newcomer joined.
 /// Two deliverers may briefly disagree on `n`; a partition is still only ever held by one, because
@@ -79,14 +78,11 @@ struct OrderedDelivery: Sendable {
     /// Records this deliverer's heartbeat and returns its share of the partitions among the live
     /// deliverers (those seen within a lease time).
     private func fairShare() async throws(RedisError) -> Int {
-        let holders = keys.partitionHolders(destination: destination.name)
-        let now = Int(Date().timeIntervalSince1970 * 1000)
-        let replies = try await redis.pipeline([
-            RedisCommand("ZADD", .init(holders), .init(now), .init(consumer)),
-            RedisCommand("ZREMRANGEBYSCORE", .init(holders), "-inf", .init(now - Int(destination.leaseTTL.milliseconds))),
-            RedisCommand("ZCARD", .init(holders)),
-        ])
-        let live = max(try replies[2].throwingServerError().int ?? 1, 1)
-        return (destination.partitions + live - 1) / live
+        let live =
+            try await redis.evalScript(
+                PartitionLeaseScripts.heartbeat, keys: [.init(keys.partitionHolders(destination: destination.name))],
+                arguments: [.init(consumer), .init(Int(destination.leaseTTL.milliseconds))]
+            ).throwingServerError().int ?? 1
+        return (destination.partitions + max(live, 1) - 1) / max(live, 1)
     }
 }

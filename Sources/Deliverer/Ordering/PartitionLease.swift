@@ -40,7 +40,7 @@ struct PartitionLeases: Sendable {
         self.shards = shards
         self.consumer = consumer
         self.ttl = ttl
-        for script in [PartitionLeaseScripts.acquire, PartitionLeaseScripts.renew, PartitionLeaseScripts.release] {
+        for script in [PartitionLeaseScripts.acquire, PartitionLeaseScripts.renew, PartitionLeaseScripts.release, PartitionLeaseScripts.heartbeat] {
             redis.register(script)
         }
     }

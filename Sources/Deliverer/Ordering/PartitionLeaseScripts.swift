@@ -26,6 +26,18 @@ enum PartitionLeaseScripts {
         return 1
         """)
 
+    /// Records a deliverer's heartbeat in the holders set and forgets those silent for a lease time,
+    /// by Redis's clock (the deliverers' own clocks need not agree). KEYS: holders. ARGV: consumer,
+    /// lease ms. Returns the live deliverers.
+    static let heartbeat = RedisScript(
+        """
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        redis.call('ZADD', KEYS[1], now, ARGV[1])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+        return redis.call('ZCARD', KEYS[1])
+        """)
+
     /// KEYS: lease. ARGV: `TOKEN:CONSUMER`. Returns 1 when given up, 0 when it was not ours.
     static let release = RedisScript(
         """
