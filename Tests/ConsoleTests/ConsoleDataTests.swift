@@ -128,6 +128,11 @@ struct ConsoleDataTests {
             let delivery = try #require((lookup["deliveries"] as? [[String: Any]])?.first)
             #expect(delivery["destination"] as? String == "bot")
             #expect((delivery["stream_entry"] as? [String: Any]) != nil, "\(delivery)")
+            // Its waiting entry counts in the console's backlog gauges, under its partition.
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: ConsoleTest.bearer) { String(buffer: $0.body) }
+            #expect(
+                metrics.contains(#"webhook_dedup_stream_length{destination="bot",shard="\#(shard)",partition="\#(partition)"} 1"#),
+                "\(metrics)")
         }
     }
 }

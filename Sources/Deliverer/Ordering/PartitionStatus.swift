@@ -15,6 +15,8 @@ public struct PartitionStatus: Sendable, Codable, Equatable {
     }
 
     public var partition: Int
+    /// The shard whose hash tag the partition's keys carry.
+    public var shard: Int
     public var stream: String
     public var length: Int
     /// The holding deliverer's consumer name; nil when nobody holds it (no deliverer, or its lease
@@ -27,7 +29,7 @@ public struct PartitionStatus: Sendable, Codable, Equatable {
     public var heldBack: [HeldBack]
 
     enum CodingKeys: String, CodingKey {
-        case partition, stream, length, holder, token
+        case partition, shard, stream, length, holder, token
         case oldestWaitingMs = "oldest_waiting_ms"
         case heldBack = "held_back"
     }
@@ -38,6 +40,7 @@ public struct PartitionStatus: Sendable, Codable, Equatable {
     ) async throws(RedisError) -> [PartitionStatus] {
         var statuses: [PartitionStatus] = []
         for partition in 0..<partitions {
+            let shard = OrderingPartition.shard(ofPartition: partition, shards: shards)
             let stream = keys.partition(partition, destination: destination, shards: shards)
             let attemptsKey = keys.partitionAttempts(partition, destination: destination, shards: shards)
             let replies = try await redis.pipeline([
@@ -55,7 +58,7 @@ public struct PartitionStatus: Sendable, Codable, Equatable {
             while index + 1 < counts.count, heldBack.count < 20 {
                 if let id = counts[index].string, let attempts = Int(counts[index + 1].string ?? ""),
                     let found = try await redis.command("XRANGE", .init(stream), .init(id), .init(id)).throwingServerError().array?.first,
-                    let entry = StreamEntry(shard: 0, reply: found)
+                    let entry = StreamEntry(shard: shard, reply: found)
                 {
                     heldBack.append(HeldBack(id: id, key: entry.key, conversation: entry.text("conversation"), attempts: attempts))
                 }
@@ -63,7 +66,7 @@ public struct PartitionStatus: Sendable, Codable, Equatable {
             }
             statuses.append(
                 PartitionStatus(
-                    partition: partition, stream: stream, length: try replies[0].throwingServerError().int ?? 0,
+                    partition: partition, shard: shard, stream: stream, length: try replies[0].throwingServerError().int ?? 0,
                     holder: separator.map { String(lease![lease!.index(after: $0)...]) },
                     token: separator.flatMap { Int(lease![..<$0]) },
                     oldestWaitingMs: head.flatMap { Self.age(ofEntryID: $0, now: now) }, heldBack: heldBack.sorted { $0.id < $1.id }))
