@@ -45,6 +45,7 @@ struct AcceptStore: Sendable {
     let timeout: Duration
     let minReplicas: Int
     private let byJSON: String
+    private let waitCommand: RedisCommand?
 
     init(redis: RedisClient, keyPrefix: String, shards: Int, receiverName: String, timeout: Duration, minReplicas: Int = 0) {
         self.redis = redis
@@ -53,6 +54,7 @@ struct AcceptStore: Sendable {
         self.receiverName = receiverName
         self.timeout = timeout
         self.minReplicas = minReplicas
+        self.waitCommand = Self.waitCommand(minReplicas: minReplicas, timeout: timeout)
         let encoded = try? JSONSerialization.data(withJSONObject: [receiverName], options: [])
         // `["name"]` -> `"name"`: a JSON string literal, escaped by Foundation.
         self.byJSON = encoded.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"receiver\""
@@ -60,30 +62,27 @@ struct AcceptStore: Sendable {
     }
 
     func accept(_ requests: [AcceptRequest]) async throws(RedisError) -> [AcceptResult] {
-        var commands = requests.map(command(for:))
-        if minReplicas > 0 { commands.append(waitCommand) }
-        var replies = try await redis.pipeline(commands, timeout: timeout)
-        if minReplicas > 0 { try Self.checkReplicas(replies.removeLast(), wanted: minReplicas) }
+        var replies = try await send(requests.map(command(for:)))
         for index in replies.indices where replies[index].errorMessage?.hasPrefix("NOSCRIPT") == true {
             // The script cache was flushed since this connection loaded it: load and retry that one.
-            let keys = Array(commandKeys(for: requests[index]))
-            if minReplicas > 0 {
-                let retried = try await redis.pipeline(
-                    [RedisCommand("SCRIPT", "LOAD", .init(AcceptScript.script.source)), command(for: requests[index]), waitCommand],
-                    timeout: timeout)
-                try Self.checkReplicas(retried[2], wanted: minReplicas)
-                replies[index] = retried[1]
-            } else {
-                replies[index] = try await redis.evalScript(
-                    AcceptScript.script, keys: keys, arguments: arguments(for: requests[index]), timeout: timeout)
-            }
+            replies[index] = try await send([RedisCommand("SCRIPT", "LOAD", .init(AcceptScript.script.source)), command(for: requests[index])])[1]
         }
         return try replies.map(Self.result(from:))
     }
 
+    /// Sends `commands` in one pipeline, followed by the `WAIT` that `minReplicas` asks for (checked,
+    /// and left out of the replies).
+    private func send(_ commands: [RedisCommand]) async throws(RedisError) -> [RESPValue] {
+        guard let waitCommand else { return try await redis.pipeline(commands, timeout: timeout) }
+        var replies = try await redis.pipeline(commands + [waitCommand], timeout: timeout)
+        try Self.checkReplicas(replies.removeLast(), wanted: minReplicas)
+        return replies
+    }
+
     /// `WAIT` gets three quarters of the Redis timeout, so its own answer (how many replicas it saw)
-    /// arrives before the client gives up on the pipeline.
-    private var waitCommand: RedisCommand {
+    /// arrives before the client gives up on the pipeline. Nil without `minReplicas`.
+    private static func waitCommand(minReplicas: Int, timeout: Duration) -> RedisCommand? {
+        guard minReplicas > 0 else { return nil }
         let (seconds, attoseconds) = timeout.components
         let milliseconds = Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
         return RedisCommand("WAIT", .init(minReplicas), .init(max(1, milliseconds * 3 / 4)))
