@@ -37,6 +37,14 @@ struct EvolutionProfileTests {
         let original = try #require(JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(stored["apikey"] == nil)
         #expect(Set(stored.keys) == Set(original.keys).subtracting(["apikey"]))
+        // Fields the key rules take from headers (Evolution 2.4's X-Instance-ID) are not written into it.
+        var headerOnly = original
+        headerOnly["instance"] = nil
+        let headerBody = try JSONSerialization.data(withJSONObject: headerOnly)
+        let fromHeaders = try KeyDeriver(sources: sources).derive(
+            request(headerBody, source: "evolution", headers: [("X-Instance-ID", "loja-centro")]))
+        let storedFromHeaders = try #require(JSONSerialization.jsonObject(with: fromHeaders.items[0].body) as? [String: Any])
+        #expect(storedFromHeaders["instance"] == nil && storedFromHeaders["apikey"] == nil)
         let json = try SourcesConfig.parse(#"{"sources":{"fuzz":{"profile":"evolution","drop_apikey":true}}}"#, environment: [:])
         #expect(json.rule(for: "fuzz")?.redactedFields == ["apikey"])
         #expect(throws: ConfigError.self) { try SourcesConfig.parse("sources:\n  stripe:\n    drop_apikey: true\n", environment: [:]) }

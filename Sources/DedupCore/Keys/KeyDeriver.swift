@@ -42,7 +42,8 @@ public struct KeyDeriver: Sendable {
         let json: JSONValue? = JSONBody.isJSON(contentType: request.contentType, body: request.body) ? try JSONBody.parse(request.body) : nil
         let object = json?.objectValue.map { sourceRule?.profile?.fillingHeaderFields($0, from: request.headers) ?? $0 }
         let evolution = object.flatMap(EvolutionPayload.init)
-        let storedBody = sourceRule.flatMap { rule in object.flatMap { rule.redacting($0) } } ?? request.body
+        // Redacted from the body as sent: the header fields filled in above are for reading, not storing.
+        let storedBody = sourceRule.flatMap { rule in json?.objectValue.flatMap { rule.redacting($0) } } ?? request.body
 
         func single(_ rule: KeyRule, _ key: String) -> Derivation {
             let item = DerivedItem(key: key, body: storedBody, entryPoint: evolution?.entryPoint, json: object.map(JSONValue.object) ?? json)
