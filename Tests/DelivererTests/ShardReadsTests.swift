@@ -13,7 +13,7 @@ struct ShardReadsTests {
     @Test("An entry on one shard is read at once while the other shards' reads block; a read still blocking keeps what it brings")
     func shardsNeverWaitForEachOther() async throws {
         try await withTestRedis(shards: 4) { redis in
-            let block = Duration.seconds(3)
+            let block = Duration.seconds(6)
             var readerConfiguration = redis.configuration
             readerConfiguration.connections = 1
             readerConfiguration.commandTimeout = block + .seconds(2)
@@ -30,7 +30,7 @@ struct ShardReadsTests {
             let entries = try await read
             #expect(entries.map(\.entry.id) == written)
             #expect(entries.first?.entry.shard == 2)
-            #expect(ContinuousClock.now - started < .milliseconds(1500), "the read waited for the other shards' BLOCK")
+            #expect(ContinuousClock.now - started < .seconds(4), "the read waited for the other shards' 6 s BLOCK")
 
             // Shard 0's read still blocks; what it brings now is kept for shutdown, not lost.
             let late = try await redis.addEntries(1, shard: 0, keyPrefix: "late")
