@@ -46,13 +46,13 @@ struct ConsumerOwnershipTests {
             #expect(takeOver.entries.first?.attempt == 2)
             let afterTakeOver = try #require(try await pending(redis, taken))
             #expect(afterTakeOver.consumer == "b" && afterTakeOver.deliveries == 2)
-            try await Task.sleep(for: .milliseconds(300))  // B's entry now has an idle time A's steps must not reset
+            try await Task.sleep(for: .milliseconds(1_000))  // B's entry now has an idle time A's steps must not reset
 
             // A wakes. Touch: only its own entries; B's keeps its owner, counter and idle time.
             #expect(try await a.touchOwned(shard: 0, ids: [taken, ids[1]]) == [ids[1]])
             var bEntry = try #require(try await pending(redis, taken))
-            #expect(bEntry.consumer == "b" && bEntry.deliveries == 2 && bEntry.idleMs >= 300)
-            #expect(try await pending(redis, ids[1])?.idleMs ?? 1_000 < 250)  // A's own: touched (a busy machine's margin)
+            #expect(bEntry.consumer == "b" && bEntry.deliveries == 2 && bEntry.idleMs >= 1_000)
+            #expect(try await pending(redis, ids[1])?.idleMs ?? 10_000 < 900)  // A's own: touched (a busy machine's margin)
 
             // Retry claim: nothing for B's entry; A's own is claimed and counted.
             #expect(try await a.claimOwned(shard: 0, ids: [taken]).isEmpty)
