@@ -40,8 +40,15 @@ struct SenderProfileConfigTests {
     func everyContractProfileExists(name: String) throws {
         let profile = try #require(SenderProfile.named(name))
         #expect(profile.name == name)
-        #expect(SourcesConfig().rule(for: name)?.profile == profile)
+        #expect(SourcesConfig().rule(for: name) == SourceRule(profile: profile))
         #expect(try SourcesConfig.parse("sources:\n  x:\n    profile: \(name)\n", environment: [:]).rule(for: "x")?.profile == profile)
+    }
+
+    /// A listed source keeps its own rule even when it is named after a profile.
+    @Test func aListedSourceNamedAfterAProfileKeepsItsRule() throws {
+        let config = try SourcesConfig.parse("sources:\n  stripe:\n    ttl: 60\n", environment: [:])
+        #expect(config.rule(for: "stripe")?.ttl == 60)
+        #expect(SourcesConfig().rule(for: "stripe")?.ttl == 259_200)
     }
 
     @Test func aSourceWithoutAProfileNameGetsNone() throws {

@@ -44,4 +44,9 @@ public struct SourceRule: Sendable, Equatable {
     public init(profile: SenderProfile) {
         self.init(ttl: profile.defaultTTL, profile: profile)
     }
+
+    /// ``init(profile:)`` of every profile, by profile name: built once, since a source named after a
+    /// profile is looked up on every request it sends.
+    static let profileDefaults: [String: SourceRule] = Dictionary(
+        uniqueKeysWithValues: SenderProfile.all.map { ($0.name, SourceRule(profile: $0)) })
 }

@@ -34,7 +34,7 @@ public struct SourcesConfig: Sendable, Equatable {
     /// The source's rule; a source the file does not list but that is named after a sender profile
     /// (`/webhook/stripe`) gets that profile's defaults.
     public func rule(for source: String) -> SourceRule? {
-        sources[source] ?? SenderProfile.named(source).map(SourceRule.init(profile:))
+        sources[source] ?? SourceRule.profileDefaults[source]
     }
 
     /// Reads and parses the file at `path`. The format follows the extension (`.json`, `.yaml`,
