@@ -36,6 +36,12 @@ public struct SenderProfile: Sendable, Equatable {
     public let handshake: Handshake?
     /// A header carrying the sender's retry counter, counted in `webhook_sender_retries_total`.
     public let retryHeader: String?
+    /// Where the body names its event for a route's `events:` filter, tried in order
+    /// (``EventName/of(body:path:pointers:)``).
+    public let eventPointers: [JSONPointer]
+    /// The conversation of the profile's messages, used when an ordered destination sets
+    /// `partitions` but no `order_by`. Nil for senders without chats.
+    public let defaultOrderBy: OrderBy?
 
     init(
         name: String,
@@ -46,7 +52,9 @@ public struct SenderProfile: Sendable, Equatable {
         authHeader: String? = nil,
         ttl: Int? = nil,
         handshake: Handshake? = nil,
-        retryHeader: String? = nil
+        retryHeader: String? = nil,
+        events: [JSONPointer] = defaultEventPointers,
+        orderBy: OrderBy? = nil
     ) {
         self.name = name
         self.keyAlternatives = key
@@ -57,7 +65,13 @@ public struct SenderProfile: Sendable, Equatable {
         self.defaultTTL = ttl
         self.handshake = handshake
         self.retryHeader = retryHeader
+        self.eventPointers = events
+        self.defaultOrderBy = orderBy
     }
+
+    /// Where most senders name the event: Evolution and others in `event`, Stripe-like ones in `type`.
+    /// Also what a source without a profile uses.
+    public static let defaultEventPointers = [JSONPointer("/event")!, JSONPointer("/type")!]
 
     public struct HeaderField: Sendable, Equatable {
         public let field: String
@@ -104,21 +118,32 @@ extension SenderProfile {
         // about 20 minutes) but not after 400/401/403/404/422; WhatsApp itself re-sends messages
         // hours apart. The built-in Evolution rule keys both; the window stays WD_DEDUP_TTL, which
         // is sized for them.
+        // Its chat is the instance plus `remoteJid`.
         SenderProfile(
             name: "evolution",
             headerFields: [HeaderField(field: "instance", header: "X-Instance-ID"), HeaderField(field: "event", header: "X-Event-Type")],
-            auth: .token),
+            auth: .token,
+            orderBy: OrderBy(parts: [.pointer(JSONPointer("/instance")!), .pointer(JSONPointer("/data/key/remoteJid")!)])),
         // Stripe retries a failed event for up to 3 days (live mode); its `id` (evt_...) is the same
         // in every attempt, while `Stripe-Signature`'s `t=` changes.
-        SenderProfile(name: "stripe", key: [[.pointer(JSONPointer("/id")!)]], auth: .stripe, ttl: 3 * day),
+        SenderProfile(name: "stripe", key: [[.pointer(JSONPointer("/id")!)]], auth: .stripe, ttl: 3 * day, events: [JSONPointer("/type")!]),
         // Slack retries 3 times (at once, after 1 minute, after 5 minutes) with the same `event_id`
         // and a new `X-Slack-Request-Timestamp` and `X-Slack-Retry-Num`.
         SenderProfile(
             name: "slack", key: [[.pointer(JSONPointer("/event_id")!)]], auth: .slack, ttl: 3_600,
-            handshake: .slackURLVerification, retryHeader: "X-Slack-Retry-Num"),
+            handshake: .slackURLVerification, retryHeader: "X-Slack-Retry-Num", events: [JSONPointer("/event/type")!, JSONPointer("/type")!]),
         // WhatsApp Cloud API redelivers for up to 7 days; the built-in Meta rule keys each item by its
-        // `wamid` (and status), which no retry changes.
-        SenderProfile(name: "meta", auth: .meta, ttl: 7 * day, handshake: .metaSubscribe),
+        // `wamid` (and status), which no retry changes. Its event is the change's `field`; its
+        // conversation the customer's number (`from` of a message, `recipient_id` of a status).
+        SenderProfile(
+            name: "meta", auth: .meta, ttl: 7 * day, handshake: .metaSubscribe, events: [JSONPointer("/entry/0/changes/0/field")!],
+            orderBy: OrderBy(parts: [
+                .pointer(JSONPointer("/entry/0/id")!),
+                .firstOf([
+                    .pointer(JSONPointer("/entry/0/changes/0/value/messages/0/from")!),
+                    .pointer(JSONPointer("/entry/0/changes/0/value/statuses/0/recipient_id")!),
+                ]),
+            ])),
         // Svix retries over about 27 hours (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) with the same
         // message id; the built-in header rule keys `webhook-id` / `svix-id`.
         SenderProfile(name: "standard-webhooks", auth: .standardWebhooks, ttl: 2 * day),

@@ -8,28 +8,13 @@ public enum EventName {
         String(name.lowercased().map { $0 == "_" || $0 == "-" ? "." : $0 })
     }
 
-    /// The message's event: from the body by the sender's convention (Meta: the change's `field`;
-    /// Slack: `event.type`; Stripe and others: `type`; Evolution and others: `event`), else the last
-    /// segment of the path after the source (Evolution's per-event URLs).
-    static func of(body: JSONValue?, path: String, profile: SenderProfile?) -> String? {
-        let pointers: [[String]]
-        switch profile?.name {
-        case "meta": pointers = [["entry", "0", "changes", "0", "field"]]
-        case "slack": pointers = [["event", "type"], ["type"]]
-        case "stripe": pointers = [["type"]]
-        default: pointers = [["event"], ["type"]]
-        }
+    /// The message's event: the first of `pointers` that names one in the body (the sender
+    /// profile's ``SenderProfile/eventPointers``), else the last segment of the path after the
+    /// source (Evolution's per-event URLs).
+    static func of(body: JSONValue?, path: String, pointers: [JSONPointer]) -> String? {
         if let body {
-            for tokens in pointers {
-                var current: JSONValue? = body
-                for token in tokens {
-                    if case .array(let items) = current, let index = Int(token), items.indices.contains(index) {
-                        current = items[index]
-                    } else {
-                        current = current?[token]
-                    }
-                }
-                if let name = current?.nonEmptyString { return normalize(name) }
+            for pointer in pointers {
+                if let name = pointer.resolve(in: body)?.nonEmptyString { return normalize(name) }
             }
         }
         let last = path.split(separator: "/").last.map(String.init)

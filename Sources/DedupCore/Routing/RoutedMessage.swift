@@ -31,7 +31,7 @@ extension SourcesConfig {
         var message = RoutedMessage(headers: headers, body: nil, event: nil)
         if routes.contains(where: \.readsBody) {
             message.body = json
-            message.event = EventName.of(body: message.body, path: path, profile: rule?.profile)
+            message.event = EventName.of(body: message.body, path: path, pointers: rule?.profile?.eventPointers ?? SenderProfile.defaultEventPointers)
         }
         var chosen: [String] = []
         for route in routes where !chosen.contains(route.destination) && route.matches(message) {
