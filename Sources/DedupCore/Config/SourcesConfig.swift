@@ -21,20 +21,42 @@ public struct SourcesConfig: Sendable, Equatable {
         case yaml
     }
 
-    public var sources: [String: SourceRule]
+    public var sources: [String: SourceRule] {
+        didSet { tabulateRouting() }
+    }
     /// The `destinations:` section in file order; empty when the file has none, and then every source
     /// goes to the one destination `WD_DOWNSTREAM_URL` names.
-    public var destinations: [Destination]
+    public var destinations: [Destination] {
+        didSet { tabulateRouting() }
+    }
+    /// Each listed source's routing, and that of each profile name the file does not list; kept in
+    /// step with `sources` and `destinations`, so a request looks its source up and computes nothing
+    /// else about it.
+    private var routingTable: [String: SourceRouting] = [:]
+    /// The routing of a source that is neither listed nor named after a profile.
+    private var unlistedRouting: SourceRouting
 
     public init(sources: [String: SourceRule] = [:], destinations: [Destination] = []) {
         self.sources = sources
         self.destinations = destinations
+        unlistedRouting = SourceRouting(rule: nil, destinations: destinations)
+        tabulateRouting()
     }
 
     /// The source's rule; a source the file does not list but that is named after a sender profile
     /// (`/webhook/stripe`) gets that profile's defaults.
     public func rule(for source: String) -> SourceRule? {
-        sources[source] ?? SourceRule.profileDefaults[source]
+        routing(for: source).rule
+    }
+
+    func routing(for source: String) -> SourceRouting {
+        routingTable[source] ?? unlistedRouting
+    }
+
+    private mutating func tabulateRouting() {
+        let rules = sources.merging(SourceRule.profileDefaults) { listed, _ in listed }
+        routingTable = rules.mapValues { SourceRouting(rule: $0, destinations: destinations) }
+        unlistedRouting = SourceRouting(rule: nil, destinations: destinations)
     }
 
     /// Reads and parses the file at `path`. The format follows the extension (`.json`, `.yaml`,

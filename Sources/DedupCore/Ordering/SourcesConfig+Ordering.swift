@@ -11,33 +11,22 @@ public struct MessageOrdering: Sendable, Equatable {
 }
 
 extension SourcesConfig {
-    /// The `order_by`, partition count and ordered destinations that `source` may route to. They
-    /// agree whenever there are several (checked when the file loads); a source the file does not
-    /// list and whose profile has no default `order_by` is ordered as one conversation, never lost.
-    func orderedRouting(rule: SourceRule?) -> (orderBy: OrderBy, partitions: Int, destinations: Set<String>)? {
-        if destinations.isEmpty { return nil }
-        let reachable = rule?.routes.map { $0.map(\.destination) } ?? [Destination.defaultName]
-        let ordered = destinations.filter { reachable.contains($0.name) && $0.isOrdered }
-        guard let first = ordered.first, let partitions = first.orderedPartitions else { return nil }
-        let orderBy = first.orderBy ?? rule?.profile?.defaultOrderBy ?? OrderBy(parts: [])
-        return (orderBy, partitions, Set(ordered.map(\.name)))
-    }
-
     /// The message's conversation and partition when its source routes to an ordered destination;
     /// nil otherwise. For such a source the conversation also picks the shard of the seen key (the
-    /// partition's shard), so the accept stays one single-slot call.
+    /// partition's shard), so the accept stays one single-slot call. A source the file does not list
+    /// and whose profile has no default `order_by` is ordered as one conversation, never lost.
     public func ordering(source: String, headers: [(name: String, value: String)], contentType: String?, body: Data) -> MessageOrdering? {
         let json = JSONBody.isJSON(contentType: contentType, body: body) ? try? JSONBody.parse(body) : nil
-        return ordering(rule: rule(for: source), headers: headers, json: json)
+        return ordering(routing: routing(for: source), headers: headers, json: json)
     }
 
     /// The same over the message's parsed tree.
-    func ordering(rule: SourceRule?, headers: [(name: String, value: String)], json: JSONValue?) -> MessageOrdering? {
-        guard let routing = orderedRouting(rule: rule) else { return nil }
-        let conversation = routing.orderBy.conversation(body: json, headers: headers)
+    func ordering(routing: SourceRouting, headers: [(name: String, value: String)], json: JSONValue?) -> MessageOrdering? {
+        guard let ordered = routing.ordered else { return nil }
+        let conversation = ordered.orderBy.conversation(body: json, headers: headers)
         return MessageOrdering(
-            conversation: conversation, partition: OrderingPartition.of(conversation: conversation, partitions: routing.partitions),
-            partitions: routing.partitions, destinations: routing.destinations)
+            conversation: conversation, partition: OrderingPartition.of(conversation: conversation, partitions: ordered.partitions),
+            partitions: ordered.partitions, destinations: ordered.destinations)
     }
 }
 

@@ -7,11 +7,12 @@ public struct MessagePlacement: Sendable, Equatable {
 
 extension SourcesConfig {
     /// Routes and ordering of one derived item, read from the tree the key rules already parsed
-    /// (header fields a profile fills in included), with the source's rule looked up once.
+    /// (header fields a profile fills in included), against the source's routing worked out when
+    /// the file loaded.
     public func placement(of item: DerivedItem, source: String, path: String, headers: [(name: String, value: String)]) -> MessagePlacement {
-        let rule = rule(for: source)
+        let routing = routing(for: source)
         return MessagePlacement(
-            destinations: destinations(rule: rule, path: path, headers: headers, json: item.json),
-            ordering: ordering(rule: rule, headers: headers, json: item.json))
+            destinations: destinations(routing: routing, path: path, headers: headers, json: item.json),
+            ordering: ordering(routing: routing, headers: headers, json: item.json))
     }
 }

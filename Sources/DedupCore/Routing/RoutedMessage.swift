@@ -19,19 +19,16 @@ extension SourcesConfig {
         source: String, path: String, headers: [(name: String, value: String)], contentType: String?, body: Data
     ) -> [String] {
         let json = JSONBody.isJSON(contentType: contentType, body: body) ? try? JSONBody.parse(body) : nil
-        return destinations(rule: rule(for: source), path: path, headers: headers, json: json)
+        return destinations(routing: routing(for: source), path: path, headers: headers, json: json)
     }
 
     /// The same over the message's parsed tree (``DerivedItem``'s, so a request is parsed once).
-    func destinations(rule: SourceRule?, path: String, headers: [(name: String, value: String)], json: JSONValue?) -> [String] {
-        if destinations.isEmpty { return [Destination.defaultName] }
-        guard let routes = rule?.routes else {
-            return destinations.contains { $0.name == Destination.defaultName } ? [Destination.defaultName] : []
-        }
+    func destinations(routing: SourceRouting, path: String, headers: [(name: String, value: String)], json: JSONValue?) -> [String] {
+        guard let routes = routing.routes else { return routing.fixedDestinations }
         var message = RoutedMessage(headers: headers, body: nil, event: nil)
-        if routes.contains(where: \.readsBody) {
+        if let pointers = routing.eventPointers {
             message.body = json
-            message.event = EventName.of(body: message.body, path: path, pointers: rule?.profile?.eventPointers ?? SenderProfile.defaultEventPointers)
+            message.event = EventName.of(body: json, path: path, pointers: pointers)
         }
         var chosen: [String] = []
         for route in routes where !chosen.contains(route.destination) && route.matches(message) {
