@@ -25,12 +25,14 @@ public func buildConsoleApplication(
         logger: logger)
 }
 
-/// Runs `webhook-dedup console` until SIGTERM/SIGINT.
+/// Runs `webhook-dedup console` until SIGTERM/SIGINT, with the timer that trims the index of counted
+/// sources beside it (the only write the console makes on its own).
 public func runConsole(configuration: ConsoleConfiguration, redisConfiguration: RedisConfiguration, logger: Logger) async throws {
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let app = buildConsoleApplication(configuration: configuration, redis: redis, logger: logger)
+    let trim = CountedSourcesTrim(redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, logger: logger)
     let group = ServiceGroup(
-        configuration: .init(services: [redis, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        configuration: .init(services: [redis, trim, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     logger.info(
         "console listening",
         metadata: [

@@ -90,6 +90,34 @@ enum ConsoleTest {
 
     static let bearer: HTTPFields = [.authorization: "Bearer \(token)"]
 
+    /// Runs `body` with a client logged in as a Redis user of its own that holds the `wd-console`
+    /// rules of deploy/redis-acl.conf on `prefix`'s keys, less the rules in `without`; then expects
+    /// that Redis denied that user nothing (its ACL LOG) and deletes it.
+    static func asConsoleUser(
+        prefix: String, admin: RedisClient, without: Set<String> = [], _ body: (RedisClient) async throws -> Void
+    ) async throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deploy/redis-acl.conf")
+        let line = try #require(try String(contentsOf: file, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("user wd-console ") })
+        let rules = line.split(separator: " ").dropFirst(2).filter { $0 != "off" && !without.contains(String($0)) }
+            .map { $0 == "~wd:*" ? "~\(prefix):*" : String($0) }
+        let name = "test-wd-console-\(prefix)"
+        let password = UUID().uuidString
+        let created = try await admin.command(
+            ["ACL", "SETUSER", .init(name), "reset", "on", .init(">" + password)] + rules.map { RedisArgument($0) })
+        #expect(created.errorMessage == nil, "\(created)")
+        var configuration = try RedisConfiguration(url: redisURL ?? "", environment: ProcessInfo.processInfo.environment)
+        configuration.username = name
+        configuration.password = password
+        let redis = RedisClient(configuration: configuration)
+        defer { redis.close() }
+        try await body(redis)
+        let log = try await admin.command("ACL", "LOG", "128").array ?? []
+        let denials = log.filter { entry in entry.array?.contains(.bulkString(Array(name.utf8))) == true }
+        #expect(denials.isEmpty, "\(name) was denied: \(denials)")
+        _ = try? await admin.command("ACL", "DELUSER", .init(name))
+    }
+
     /// Presses a dead-letter button as the page does: with the token and the CSRF token the console
     /// hands out at `/api/session`. Returns the JSON answer.
     static func press(_ action: String, _ refs: [String], client: any TestClientProtocol) async throws -> [String: Any] {

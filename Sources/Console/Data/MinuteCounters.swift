@@ -64,15 +64,13 @@ public struct MinuteCounters: Sendable, Codable, Equatable {
     /// Sources read per shard at most: names come from requests, and the window must stay one
     /// bounded read whatever a client invents.
     static let sourceLimit = 200
-    static let retentionSeconds: Int64 = 48 * 3600
     static let pipelineLimit = 2000
 
-    /// The last `minutes` minutes up to Redis's current minute, one pipeline per shard. With
-    /// `forgetOldSources` (the console), sources not counted for 48 hours are also removed from the
-    /// index; `stats` only reads, so it can run as a user without write rights on it.
+    /// The last `minutes` minutes up to Redis's current minute, one pipeline per shard. Reads only:
+    /// `stats` and a `/metrics` scrape may run as users without write rights (``CountedSourcesTrim``
+    /// keeps the index short).
     public static func read(
-        redis: RedisClient, keyPrefix: String, shards: Int, minutes: Int, nowMs: Int64, forgetOldSources: Bool = false,
-        timeout: Duration? = nil
+        redis: RedisClient, keyPrefix: String, shards: Int, minutes: Int, nowMs: Int64, timeout: Duration? = nil
     ) async throws(RedisError) -> MinuteCounters {
         let keys = RedisKeys(prefix: keyPrefix)
         let now = nowMs / 1000
@@ -80,11 +78,6 @@ public struct MinuteCounters: Sendable, Codable, Equatable {
         var sums: [String: [String: [String: Int]]] = [:]  // source -> minute -> field -> count
         for shard in 0..<shards {
             let index = keys.statsSources(shard: shard)
-            if forgetOldSources {
-                _ = try await redis.send(
-                    RedisCommand("ZREMRANGEBYSCORE", .init(index), "-inf", .init("(\(now - retentionSeconds)")), timeout: timeout
-                ).throwingServerError()
-            }
             let found = try await redis.send(
                 RedisCommand(
                     "ZREVRANGEBYSCORE", .init(index), "+inf", .init(String(now - Int64(minutes) * 60 - 60)), "LIMIT", "0",

@@ -18,18 +18,27 @@ public struct Overview: Sendable, Encodable {
         case windowMinutes = "window_minutes"
     }
 
+    /// Reads only, as does ``readDelivery(redis:configuration:nowMs:)``.
     public static func read(redis: RedisClient, configuration: ConsoleConfiguration, minutes: Int) async throws(RedisError) -> Overview {
-        let timeout = configuration.redisTimeout
-        let now = try await RedisClock.nowMs(redis, timeout: timeout)
+        let now = try await RedisClock.nowMs(redis, timeout: configuration.redisTimeout)
         let counters = try await MinuteCounters.read(
-            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, minutes: minutes, nowMs: now, forgetOldSources: true,
-            timeout: timeout)
+            redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, minutes: minutes, nowMs: now,
+            timeout: configuration.redisTimeout)
+        let (delivery, backlog) = try await readDelivery(redis: redis, configuration: configuration, nowMs: now)
+        return Overview(generatedAt: now, windowMinutes: minutes, counters: counters, delivery: delivery, backlog: backlog)
+    }
+
+    /// The delivery half of the overview, all that the `/metrics` gauges show: reads only, so a
+    /// scrape never writes to Redis.
+    static func readDelivery(
+        redis: RedisClient, configuration: ConsoleConfiguration, nowMs: Int64
+    ) async throws(RedisError) -> (DeliveryStats, [BacklogAge]) {
         let delivery = try await DeliveryStats.collect(
             redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, group: configuration.group,
             destinations: configuration.destinations, ordered: configuration.orderedPartitions)
         let backlog = try await BacklogAge.read(
             redis: redis, keyPrefix: configuration.keyPrefix, shards: configuration.shards, destinations: configuration.destinations,
-            nowMs: now, timeout: timeout)
-        return Overview(generatedAt: now, windowMinutes: minutes, counters: counters, delivery: delivery, backlog: backlog)
+            nowMs: nowMs, timeout: configuration.redisTimeout)
+        return (delivery, backlog)
     }
 }

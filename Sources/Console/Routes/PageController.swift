@@ -32,11 +32,11 @@ struct PageController: Sendable {
         router.get("healthz") { _, _ in JSONAnswer.make(["status": "ok"]) }
         router.get("metrics") { _, _ in
             do {
-                // One minute of counters is read along: the overview is the one way delivery is read.
-                let overview = try await Overview.read(redis: redis, configuration: configuration, minutes: 1)
+                let now = try await RedisClock.nowMs(redis, timeout: configuration.redisTimeout)
+                let (delivery, backlog) = try await Overview.readDelivery(redis: redis, configuration: configuration, nowMs: now)
                 return Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(delivery: overview.delivery, backlog: overview.backlog))))
+                    body: .init(byteBuffer: ByteBuffer(string: MetricsText.render(delivery: delivery, backlog: backlog))))
             } catch {
                 // No sample rather than stale ones: Prometheus marks the scrape failed and `up` says so.
                 return JSONAnswer.error(.serviceUnavailable, "Redis: \(error)")
