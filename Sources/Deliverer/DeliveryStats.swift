@@ -1,5 +1,4 @@
 import DedupCore
-import Foundation
 public import RedisClient
 
 /// `webhook-dedup stats`: one ``StatsReport`` per destination, the messages that matched no route
@@ -46,15 +45,5 @@ public struct DeliveryStats: Sendable, Codable, Equatable {
     }
 
     /// One line of JSON, keys sorted.
-    public func json() -> String { SortedJSON.line(self) }
-}
-
-/// The one-line, key-sorted JSON that `stats` prints.
-enum SortedJSON {
-    static func line(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
+    public func json() -> String { SortedJSON.text(self) ?? "{}" }
 }

@@ -1,3 +1,4 @@
+import DedupCore
 import Foundation
 
 /// An entry as a JSON object: the `-` downstream's line format and `dead-letters list --json`.
@@ -32,12 +33,6 @@ enum EntryJSON {
 
     /// One line of JSON, without the newline.
     static func line(_ entry: StreamEntry) -> String {
-        encode(object(entry))
-    }
-
-    static func encode(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        SortedJSON.text(jsonObject: object(entry)) ?? "{}"
     }
 }

@@ -117,7 +117,7 @@ public struct StatsReport: Sendable, Codable, Equatable {
     }
 
     /// One line of JSON, keys sorted.
-    public func json() -> String { SortedJSON.line(self) }
+    public func json() -> String { SortedJSON.text(self) ?? "{}" }
 
     /// `XINFO` replies are flat `[name, value, name, value, ...]` arrays.
     private static func fieldMap(_ reply: RESPValue) -> [String: RESPValue] {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DedupCore
 import Deliverer
 import Foundation
 import Logging
@@ -105,10 +106,7 @@ func printError(_ line: String) {
 /// How `dead-letters list` prints.
 enum DeadLetterRendering {
     static func json(_ letters: [DeadLetter]) -> String {
-        let objects = letters.map(\.jsonObject)
-        guard let data = try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return "[]" }
-        return String(decoding: data, as: UTF8.self)
+        SortedJSON.text(jsonObject: letters.map(\.jsonObject)) ?? "[]"
     }
 
     /// Aligned columns, the error cut to fit a terminal line.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Console
-import Deliverer
 import Logging
 import RedisClient
 
@@ -31,11 +30,9 @@ struct StatsCommand: AsyncParsableCommand {
         let client = RedisClient(configuration: redisConfiguration, logger: logger)
         defer { client.close() }
         do {
-            let report = try await DeliveryStats.collect(
-                redis: client, keyPrefix: prefix, shards: shards, group: group, destinations: names, ordered: ordered)
-            let now = try await RedisClock.nowMs(client)
-            let lastHour = try await MinuteCounters.read(redis: client, keyPrefix: prefix, shards: shards, minutes: 60, nowMs: now)
-            print(lastHour.json(addedTo: report.json(), as: "last_hour"))
+            print(
+                try await StatsOutput.read(redis: client, keyPrefix: prefix, shards: shards, group: group, destinations: names, ordered: ordered)
+                    .json())
         } catch {
             printError("webhook-dedup: stats: \(error)")
             throw ExitCode(1)

@@ -1,5 +1,4 @@
 import DedupCore
-import Foundation
 public import RedisClient
 
 /// The per-minute counters the accept script keeps in Redis (`PREFIX:{s}:stats:SOURCE:YYYYMMDDHHMM`),
@@ -147,27 +146,5 @@ public struct MinuteCounters: Sendable, Codable, Equatable {
 
     private static func ratio(_ part: Int, of whole: Int) -> Double {
         whole == 0 ? 0 : (Double(part) / Double(whole) * 10_000).rounded() / 10_000
-    }
-}
-
-extension MinuteCounters {
-    /// `object` (one JSON object, as `StatsReport.json()` prints it) with these counters added under
-    /// `name`, keys sorted, minutes without messages left out: how `webhook-dedup stats` shows the
-    /// last hour.
-    public func json(addedTo object: String, as name: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var compact = self
-        for index in compact.sources.indices {
-            compact.sources[index].minutes.removeAll { $0.accepted == 0 && $0.duplicate == 0 }
-        }
-        guard var merged = (try? JSONSerialization.jsonObject(with: Data(object.utf8))) as? [String: Any],
-            let counters = try? encoder.encode(compact), let value = try? JSONSerialization.jsonObject(with: counters)
-        else { return object }
-        merged[name] = value
-        guard let data = try? JSONSerialization.data(withJSONObject: merged, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return object
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

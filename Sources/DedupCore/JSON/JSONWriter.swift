@@ -118,3 +118,24 @@ public struct JSONWriter {
         return result
     }
 }
+
+/// JSON text for people and scripts to read: `stats`, `dead-letters list --json`, the `-`
+/// downstream's lines and the console's API. Keys are sorted, so output is stable to compare and to
+/// diff, and `/` is written as is. The one place these tools set that form; the receiver's hot path
+/// writes with ``JSONWriter`` instead (see there for why).
+public enum SortedJSON {
+    /// `value` through `JSONEncoder`; nil when it cannot be encoded.
+    public static func text(_ value: some Encodable) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A `JSONSerialization` object (dictionaries, arrays, strings, numbers) whose shape is known
+    /// only at run time, such as an entry's fields; nil when it is not valid JSON.
+    public static func text(jsonObject: Any) -> String? {
+        guard JSONSerialization.isValidJSONObject(jsonObject) else { return nil }
+        return (try? JSONSerialization.data(withJSONObject: jsonObject, options: [.sortedKeys, .withoutEscapingSlashes]))
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+}
