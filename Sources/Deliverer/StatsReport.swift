@@ -35,16 +35,19 @@ public struct StatsReport: Sendable, Codable, Equatable {
         public var lastDeliveredID: String?
         public var consumers: [Consumer]
         public var deadLetters: Int
+        /// On Redis Cluster, the node (`host:port` of the primary) serving the shard's hash slot, where
+        /// all of its keys live; absent on a single server.
+        public var node: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case shard, stream, length, pending, lag, consumers
+            case shard, stream, length, pending, lag, consumers, node
             case groupExists = "group_exists"
             case lastDeliveredID = "last_delivered_id"
             case deadLetters = "dead_letters"
         }
 
         /// Written out by hand only so `last_delivered_id` is `null` rather than missing before the
-        /// group exists: every shard object has the same keys.
+        /// group exists: every shard object has the same keys (`node` too, on a cluster).
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(shard, forKey: .shard)
@@ -56,6 +59,7 @@ public struct StatsReport: Sendable, Codable, Equatable {
             try container.encode(lastDeliveredID, forKey: .lastDeliveredID)
             try container.encode(consumers, forKey: .consumers)
             try container.encode(deadLetters, forKey: .deadLetters)
+            try container.encodeIfPresent(node, forKey: .node)
         }
     }
 
@@ -80,7 +84,8 @@ public struct StatsReport: Sendable, Codable, Equatable {
     /// count in ``totals``' length and lag.
     public var partitions: [PartitionStatus]?
 
-    /// Reads the figures of every shard of `destination`, one pipeline per shard.
+    /// Reads the figures of every shard of `destination`, one pipeline per shard, and on a cluster
+    /// names the node that answered it (from the client's slot map, no extra round trip).
     public static func collect(
         redis: RedisClient, keyPrefix: String, shards: Int, group: String, destination: String = Destination.defaultName
     ) async throws(RedisError) -> StatsReport {
@@ -107,7 +112,8 @@ public struct StatsReport: Sendable, Codable, Equatable {
                     lag: info?["lag"]?.int ?? max(length - pending, 0),
                     lastDeliveredID: info?["last-delivered-id"]?.string,
                     consumers: consumers.sorted { $0.name < $1.name },
-                    deadLetters: try replies[3].throwingServerError().int ?? 0))
+                    deadLetters: try replies[3].throwingServerError().int ?? 0,
+                    node: try await redis.clusterNode(ofKey: stream)?.description))
         }
         let totals = Totals(
             length: report.reduce(0) { $0 + $1.length }, pending: report.reduce(0) { $0 + $1.pending },

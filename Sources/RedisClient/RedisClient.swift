@@ -98,6 +98,13 @@ public final class RedisClient: Sendable, Service {
         return try result.get()
     }
 
+    /// The cluster node (the primary) serving `key`'s hash slot, as this client's slot map has it;
+    /// nil off a cluster, where one server holds every key.
+    public func clusterNode(ofKey key: String) async throws(RedisError) -> RedisConfiguration.Endpoint? {
+        guard let cluster else { return nil }
+        return try await cluster.primary(ofSlot: HashSlot.of(key)).get()
+    }
+
     /// Makes `script` known to every connection (loaded on each connect).
     public func register(_ script: RedisScript) {
         scripts.register(script)

@@ -8,7 +8,7 @@ struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract:
-            "Print one JSON object: per destination and shard stream length, group pending and lag, consumers with idle time, dead letters; messages that matched no route; totals; and the last hour of the per-minute counters (last_hour)."
+            "Print one JSON object: per destination and shard stream length, group pending and lag, consumers with idle time, dead letters, and on Redis Cluster the node serving the shard; messages that matched no route; totals; and the last hour of the per-minute counters (last_hour)."
     )
 
     @OptionGroup var redis: RedisOptions

@@ -8,7 +8,7 @@ import Testing
 
 /// The deliverer, `stats` and `dead-letters` on a real Redis Cluster (three primaries and three
 /// replicas of the test's own): every command names one shard's keys, so each goes to that shard's
-/// primary, and the shards' streams are read on their own nodes.
+/// primary, and the shards' streams are read on their own nodes, which `stats` names.
 @Suite(.serialized, .enabled(if: RedisClusterProcesses.available, "redis-cli not installed (scripts/test installs redis-tools)"))
 struct DelivererClusterTests {
     @Test("Entries of 12 shards spread over 3 primaries are delivered once each; stats and dead letters see every shard")
@@ -57,6 +57,43 @@ struct DelivererClusterTests {
             let store = DeadLetterStore(redis: redis, keyPrefix: prefix, shards: shards)
             #expect(try await store.count() == 1)
             #expect(try await store.list(limit: 10).map(\.originalID) == [failing])
+        }
+    }
+
+    @Test("stats names each shard's node (host:port of its primary) and reads every partition on a cluster")
+    func shardsNameTheirNodes() async throws {
+        try await RedisClusterProcesses.withClient { cluster, redis in
+            let shards = 6
+            let prefix = "wdstats\(UInt32.random(in: 0...UInt32.max))"
+            let keys = RedisKeys(prefix: prefix)
+            for shard in 0..<shards {
+                try await redis.command(
+                    [.init("XADD"), .init(keys.stream(shard: shard, destination: "bot")), "*"]
+                        + TestRedis.fields(key: "k-\(shard)", source: "test", body: []))
+            }
+            for partition in 0..<12 {
+                try await redis.command(
+                    [.init("XADD"), .init(keys.partition(partition, destination: "chat", shards: shards)), "*"]
+                        + TestRedis.fields(key: "p-\(partition)", source: "test", body: []) + ["conversation", "c"])
+            }
+            let stats = try await DeliveryStats.collect(
+                redis: redis, keyPrefix: prefix, shards: shards, group: "deliverers", destinations: ["bot", "chat"], ordered: ["chat": 12])
+
+            var expected: [String] = []
+            for shard in 0..<shards {
+                let port = try #require(try await cluster.primaryPort(ofSlot: HashSlot.of("\(shard)")))
+                expected.append("127.0.0.1:\(port)")
+            }
+            #expect(Set(expected).count == 3, "six shards spread over the three primaries")
+            for report in stats.destinations { #expect(report.shards.map(\.node) == expected) }
+            #expect(stats.destinations[0].totals.length == shards)
+            let partitions = try #require(stats.destinations[1].partitions)
+            #expect(partitions.map(\.length) == Array(repeating: 1, count: 12))
+            #expect(stats.totals.length == shards + 12)
+
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.json().utf8)) as? [String: Any])
+            let shardObjects = try #require((object["destinations"] as? [[String: Any]])?.first?["shards"] as? [[String: Any]])
+            #expect(shardObjects.map { $0["node"] as? String } == expected)
         }
     }
 }

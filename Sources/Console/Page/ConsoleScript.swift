@@ -96,7 +96,8 @@ enum ConsoleScript {
           fill($("entry-points").tBodies[0], entryPoints);
           const ages = Object.fromEntries(overview.backlog.map((b) => [b.destination + "/" + b.shard, b.oldest_undelivered_age_ms]));
           const shards = delivery.destinations.flatMap((d) => d.shards.map((s) => Object.assign({ destination: d.destination }, s)));
-          fill($("streams").tBodies[0], shards.map((s) => [s.destination, s.stream, s.length, s.pending, s.lag,
+          // On Redis Cluster a shard names the node serving it.
+          fill($("streams").tBodies[0], shards.map((s) => [s.destination, s.node ? s.stream + " @ " + s.node : s.stream, s.length, s.pending, s.lag,
             age(ages[s.destination + "/" + s.shard]), s.dead_letters]));
           // Ordered destinations: the partitions with something waiting, a holder or a held-back conversation.
           const partitions = delivery.destinations.flatMap((d) => (d.partitions || []).map((p) => Object.assign({ destination: d.destination }, p)))

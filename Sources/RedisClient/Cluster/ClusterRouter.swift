@@ -225,6 +225,12 @@ final class ClusterRouter: Sendable {
 
     // MARK: - Slot map
 
+    /// The primary serving `slot` in the map in use (read first if there is none yet): which node
+    /// holds a shard, for `stats`.
+    func primary(ofSlot slot: Int) async -> Result<RedisConfiguration.Endpoint?, RedisError> {
+        await currentMap().map { $0.primary(of: slot) }
+    }
+
     /// The map in use, read first if there is none yet.
     private func currentMap() async -> Result<SlotMap, RedisError> {
         if let map = state.withLockedValue({ $0.map }) { return .success(map) }
