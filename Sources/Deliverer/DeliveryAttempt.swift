@@ -34,9 +34,8 @@ struct DeliveryAttempt: Sendable {
         case delivered(source: String, attempt: Int)
         /// Moved to dead letters (or its data was gone).
         case finished
-        /// Still pending in the group; try again after `after` (the downstream's `Retry-After`,
-        /// capped by the retry maximum), or after a backoff when nil.
-        case retry(attemptsMade: Int, after: Duration? = nil)
+        /// Still pending in the group; try again once `after` has passed (``RetryPolicy``'s wait).
+        case retry(attemptsMade: Int, after: Duration)
         /// No longer this deliverer's: taken over by a peer, or finished by someone else. Dropped.
         case notOwned
         /// Cancelled by shutdown (the drain deadline) before an answer: not a failed attempt. The
@@ -46,11 +45,8 @@ struct DeliveryAttempt: Sendable {
 
     let group: ConsumerGroup
     let downstream: any Downstream
-    let maxAttempts: Int
-    /// Answers that make the entry a dead letter after this attempt, whatever attempts are left.
-    let finalStatuses: Set<Int>
-    /// Caps a downstream's `Retry-After`.
-    let retryMax: Duration
+    /// When a failed attempt is retried, and after how long.
+    let policy: RetryPolicy
     /// The destination's shared delivery rate, when it has one.
     let rate: DeliveryRate?
     let metrics: DeliveryMetrics
@@ -70,7 +66,7 @@ struct DeliveryAttempt: Sendable {
                 } catch {
                     // The claim already counted this attempt; the retry counts the next.
                     logger.warning("cannot confirm the entry is still ours", metadata: ["entry": "\(entry.entry.ref)", "error": "\(error)"])
-                    return .retry(attemptsMade: entry.attempt)
+                    return retry(attemptsMade: entry.attempt)
                 }
             }
             claimed = entry
@@ -80,14 +76,13 @@ struct DeliveryAttempt: Sendable {
                 claimed = entry
             } catch {
                 logger.warning("cannot claim entry for its retry", metadata: ["entry": "\(ref)", "error": "\(error)"])
-                return .retry(attemptsMade: attemptsMade)
+                return retry(attemptsMade: attemptsMade)
             }
         }
         let entry = claimed.entry
         let attempt = claimed.attempt
-        if attempt > maxAttempts {
-            // Taken over after its last allowed attempt, whose outcome died with its deliverer.
-            let reason = "attempt \(attempt - 1) of \(maxAttempts) was interrupted (its deliverer stopped)"
+        guard policy.allows(attempt: attempt) else {
+            let reason = "attempt \(attempt - 1) of \(policy.maxAttempts) was interrupted (its deliverer stopped)"
             return await giveUp(entry, attempts: attempt - 1, reason: reason)
         }
 
@@ -97,7 +92,7 @@ struct DeliveryAttempt: Sendable {
             } catch {
                 if Task.isCancelled { return .interrupted(attemptsMade: attempt - 1) }
                 logger.warning("cannot take a delivery-rate permit", metadata: ["entry": "\(entry.ref)", "error": "\(error)"])
-                return .retry(attemptsMade: attempt)
+                return retry(attemptsMade: attempt)
             }
         }
         let started = ContinuousClock.now
@@ -110,15 +105,22 @@ struct DeliveryAttempt: Sendable {
             // Only shutdown cancels an attempt: whatever the failure says, it is the cancellation's.
             return .interrupted(attemptsMade: attempt - 1)
         case .failed(let reason, let status, let retryAfter):
-            if attempt >= maxAttempts || status.map(finalStatuses.contains) == true {
+            switch policy.verdict(afterFailedAttempt: attempt, status: status, retryAfter: retryAfter) {
+            case .giveUp:
                 return await giveUp(entry, attempts: attempt, reason: reason, status: status)
+            case .retry(let after):
+                logger.warning(
+                    "delivery failed; will retry",
+                    metadata: ["entry": "\(entry.ref)", "source": "\(entry.source)", "attempt": "\(attempt)", "error": "\(reason)"])
+                metrics.retried(source: entry.source)
+                return .retry(attemptsMade: attempt, after: after)
             }
-            logger.warning(
-                "delivery failed; will retry",
-                metadata: ["entry": "\(entry.ref)", "source": "\(entry.source)", "attempt": "\(attempt)", "error": "\(reason)"])
-            metrics.retried(source: entry.source)
-            return .retry(attemptsMade: attempt, after: retryAfter.map { min($0, retryMax) })
         }
+    }
+
+    /// A retry after the backoff: Redis, not the downstream, kept attempt `attemptsMade` from finishing.
+    private func retry(attemptsMade: Int) -> Outcome {
+        .retry(attemptsMade: attemptsMade, after: policy.wait(afterAttempt: attemptsMade))
     }
 
     private func giveUp(_ entry: StreamEntry, attempts: Int, reason: String, status: Int? = nil) async -> Outcome {
@@ -137,7 +139,7 @@ struct DeliveryAttempt: Sendable {
             }
         } catch {
             logger.warning("cannot move entry to dead letters", metadata: ["entry": "\(entry.ref)", "error": "\(error)"])
-            return .retry(attemptsMade: attempts)
+            return retry(attemptsMade: attempts)
         }
     }
 }

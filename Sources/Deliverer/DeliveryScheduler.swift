@@ -72,7 +72,6 @@ struct DeliveryScheduler {
     private let metrics: DeliveryMetrics
     private let attempt: DeliveryAttempt
     private let sweep: GroupSweep
-    private let backoff: RetryBackoff
     private let logger: Logger
     private let tickInterval: Duration
 
@@ -103,10 +102,8 @@ struct DeliveryScheduler {
                 destination: configuration.destination, rule: rule)
         }
         self.attempt = DeliveryAttempt(
-            group: group, downstream: downstream, maxAttempts: configuration.maxAttempts, finalStatuses: configuration.finalStatuses,
-            retryMax: configuration.retryMax, rate: rate, metrics: metrics, logger: logger)
+            group: group, downstream: downstream, policy: configuration.retryPolicy, rate: rate, metrics: metrics, logger: logger)
         self.sweep = GroupSweep(group: group, claimIdle: configuration.claimIdle, metrics: metrics, logger: logger)
-        self.backoff = RetryBackoff(base: configuration.retryBase, max: configuration.retryMax)
         self.logger = logger
         self.cursors = GroupSweep.Cursors(shards: configuration.shards)
         self.tickInterval = min(max(min(configuration.retryBase, configuration.sweepInterval) / 2, .milliseconds(5)), .milliseconds(100))
@@ -309,7 +306,7 @@ struct DeliveryScheduler {
             held[ref]?.state = .queued
             held[ref]?.attemptsMade = attemptsMade
         case .retry(let attemptsMade, let after):
-            let due = now + (after ?? backoff.delay(afterAttempt: attemptsMade))
+            let due = now + after
             held[ref] = Held(state: .waiting(until: due), attemptsMade: attemptsMade, touched: held[ref]?.touched ?? now)
             waiting += 1
         }

@@ -110,8 +110,7 @@ public struct DeliveryService: Service {
     private func deliverInOrder(_ configuration: DelivererConfiguration, partitions: Int, redis: RedisClient, logger: Logger) async {
         let downstream = makeDownstream(configuration)
         let destination = OrderedDestination(
-            name: configuration.destination, partitions: partitions, shards: configuration.shards, maxAttempts: configuration.maxAttempts,
-            backoff: RetryBackoff(base: configuration.retryBase, max: configuration.retryMax), finalStatuses: configuration.finalStatuses,
+            name: configuration.destination, partitions: partitions, shards: configuration.shards, retry: configuration.retryPolicy,
             deliveryTimeout: configuration.deliveryTimeout, concurrency: configuration.concurrency, leaseTTL: configuration.claimIdle)
         let rate = configuration.rate.map {
             DeliveryRate(

@@ -4,7 +4,7 @@
 /// is drawn uniformly from the whole window. Jitter spreads the retries of a burst that failed
 /// together (a downstream restart) instead of sending them back in lock step; the floor of `base`
 /// keeps a failing downstream from being retried faster than the operator allowed.
-struct RetryBackoff: Sendable {
+struct RetryBackoff: Sendable, Equatable {
     var base: Duration
     var max: Duration
 

@@ -40,8 +40,10 @@ struct OrderedDeliveryTests {
 
     static func destination(_ redis: TestRedis, maxAttempts: Int = 10, leaseTTL: Duration = .seconds(2)) -> OrderedDestination {
         OrderedDestination(
-            name: "bot", partitions: partitions, shards: redis.shards, maxAttempts: maxAttempts,
-            backoff: RetryBackoff(base: .milliseconds(20), max: .milliseconds(80)), finalStatuses: [410], deliveryTimeout: .seconds(1),
+            name: "bot", partitions: partitions, shards: redis.shards,
+            retry: RetryPolicy(
+                maxAttempts: maxAttempts, finalStatuses: [410], backoff: RetryBackoff(base: .milliseconds(20), max: .milliseconds(80))),
+            deliveryTimeout: .seconds(1),
             concurrency: 8, leaseTTL: leaseTTL)
     }
 

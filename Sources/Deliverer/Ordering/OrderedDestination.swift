@@ -5,9 +5,8 @@ struct OrderedDestination: Sendable {
     var partitions: Int
     /// `WD_SHARDS`: partition `p` lives in shard `p % shards`.
     var shards: Int
-    var maxAttempts: Int
-    var backoff: RetryBackoff
-    var finalStatuses: Set<Int>
+    /// When a failed attempt is retried, and after how long: the same rules as unordered delivery.
+    var retry: RetryPolicy
     var deliveryTimeout: Duration
     /// Attempts in flight at once in this deliverer, over all the partitions it holds.
     var concurrency: Int

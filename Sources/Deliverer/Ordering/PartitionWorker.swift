@@ -157,11 +157,9 @@ struct PartitionWorker: Sendable {
             metrics.delivered(source: entry.source)
             return .finished
         case .failed(let reason, let status, let retryAfter):
-            let final = status.map { destination.finalStatuses.contains($0) } ?? false
-            guard final || attempt >= destination.maxAttempts else {
+            if case .retry(let after) = destination.retry.verdict(afterFailedAttempt: attempt, status: status, retryAfter: retryAfter) {
                 metrics.retried(source: entry.source)
-                let wait = retryAfter.map { min($0, destination.backoff.max) } ?? destination.backoff.delay(afterAttempt: attempt)
-                return .retry(after: wait)
+                return .retry(after: after)
             }
             let conversation = entry.text("conversation")
             let wentOn = window[(index + 1)...].filter { $0.text("conversation") == conversation }.map(\.id)
