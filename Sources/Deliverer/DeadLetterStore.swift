@@ -66,45 +66,24 @@ public struct DeadLetterStore: Sendable {
         public var streamID: String
     }
 
-    /// Replays the dead letters named by `ids`: `DESTINATION:SHARD:ID` names one letter; `SHARD:ID`
-    /// one shard's letter in each destination; a bare `ID` is looked for in every shard and
-    /// destination (stream ids are unique only within one stream, so two shards or destinations can
-    /// hold the same id; `list` shows both). Returns what was replayed and the names that matched
-    /// nothing.
-    public func replay(ids: [String]) async throws(RedisError) -> (replayed: [Replayed], notFound: [String]) {
+    /// Replays the dead letters `refs` name: with destination and shard, one letter; a part left out
+    /// is looked for in every shard or destination this store covers (stream ids are unique only
+    /// within one stream, so two shards or destinations can hold the same id; `list` shows both).
+    /// Returns what was replayed and the refs that matched nothing.
+    public func replay(_ refs: [DeadLetterRef]) async throws(RedisError) -> (replayed: [Replayed], notFound: [DeadLetterRef]) {
         var replayed: [Replayed] = []
-        var notFound: [String] = []
-        for name in ids {
+        var notFound: [DeadLetterRef] = []
+        for ref in refs {
             var found = false
-            let (destinations, shards, id) = target(of: name)
-            for destination in destinations {
-                for shard in shards {
-                    if let done = try await replay(destination: destination, shard: shard, id: id) {
-                        replayed.append(done)
-                        found = true
-                    }
+            for (destination, shard) in ref.places(destinations: destinations, shards: shards) {
+                if let done = try await replay(destination: destination, shard: shard, id: ref.id) {
+                    replayed.append(done)
+                    found = true
                 }
             }
-            if !found { notFound.append(name) }
+            if !found { notFound.append(ref) }
         }
         return (replayed, notFound)
-    }
-
-    /// The destinations and shards to look in and the stream id, for `DESTINATION:SHARD:ID`,
-    /// `SHARD:ID` or a bare `ID` (destination names and stream ids hold no `:`).
-    private func target(of name: String) -> (destinations: [String], shards: Range<Int>, id: String) {
-        var rest = Substring(name)
-        var names = destinations
-        let parts = name.split(separator: ":", maxSplits: 1)
-        if parts.count == 2, parts[1].contains(":") {
-            names = destinations.filter { $0 == parts[0] }
-            rest = parts[1]
-        }
-        if let colon = rest.firstIndex(of: ":"), let shard = Int(rest[..<colon]) {
-            let id = String(rest[rest.index(after: colon)...])
-            return (names, (0..<shards).contains(shard) ? shard..<(shard + 1) : 0..<0, id)
-        }
-        return (names, 0..<shards, String(rest))
     }
 
     /// Replays every dead letter present when it starts; letters that fail again meanwhile (and land
@@ -147,11 +126,7 @@ public struct DeadLetterStore: Sendable {
             stream = keys.partition(partition, destination: destination, shards: shards)
         }
         let reply = try await redis.evalScript(DeliveryScripts.replay, keys: [.init(dead), .init(stream)], arguments: [.init(id)])
-        if let message = reply.errorMessage {
-            // An id that is not a stream id is simply not a dead letter.
-            if message.contains("Invalid stream ID") { return nil }
-            throw .server(message)
-        }
+            .throwingServerError()
         guard let streamID = reply.string else { return nil }
         return Replayed(destination: destination, shard: shard, deadID: id, streamID: streamID)
     }

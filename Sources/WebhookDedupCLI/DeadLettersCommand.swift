@@ -54,8 +54,10 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Flag(help: "Replay every dead letter present when the command starts")
         var all = false
 
-        @Argument(help: "Dead letters as DESTINATION:SHARD:ID, SHARD:ID (every destination), or a bare ID (every shard and destination)")
-        var ids: [String] = []
+        @Argument(
+            help: "Dead letters as DESTINATION:SHARD:ID, SHARD:ID (every destination), or a bare ID (every shard and destination)",
+            transform: { text throws in try DeadLetterRef(parsing: text) })
+        var ids: [DeadLetterRef] = []
 
         func validate() throws {
             if all == !ids.isEmpty { throw ValidationError("give either --all or one or more dead-letter ids") }
@@ -63,7 +65,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withDeadLetterStore(redis, destinations, label: "webhook-dedup.dead-letters") { store in
-                let (replayed, notFound) = all ? (try await store.replayAll(), []) : try await store.replay(ids: ids)
+                let (replayed, notFound) = all ? (try await store.replayAll(), []) : try await store.replay(ids)
                 for item in replayed {
                     print("replayed \(item.destination):\(item.shard):\(item.deadID) as stream entry \(item.streamID)")
                 }

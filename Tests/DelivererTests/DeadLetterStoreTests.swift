@@ -7,6 +7,10 @@ import Testing
 /// `dead-letters list` and `replay` against a real Redis, with dead letters written by hand.
 @Suite(.enabled(if: TestRedis.url != nil, TestRedis.skipReason))
 struct DeadLetterStoreTests {
+    private func refs(_ texts: String...) throws -> [DeadLetterRef] {
+        try texts.map { text throws in try DeadLetterRef(parsing: text) }
+    }
+
     /// Writes a dead letter as the deliverer does; returns its id.
     private func addDeadLetter(
         _ redis: TestRedis, shard: Int, key: String, id: String = "*", body: [UInt8] = Array("{}".utf8), destination: String = "default"
@@ -51,10 +55,10 @@ struct DeadLetterStoreTests {
             let moving = try await addDeadLetter(redis, shard: 1, key: "go")
             let store = DeadLetterStore(redis: redis.client, keyPrefix: redis.prefix, shards: 2)
 
-            let outcome = try await store.replay(ids: ["1:\(moving)", "9-9", "not-an-id", "7:\(staying)"])
+            let outcome = try await store.replay(refs("1:\(moving)", "9-9", "7:\(staying)", "0:\(moving)"))
             #expect(outcome.replayed.count == 1)
             #expect(outcome.replayed.first?.shard == 1 && outcome.replayed.first?.deadID == moving)
-            #expect(outcome.notFound == ["9-9", "not-an-id", "7:\(staying)"])
+            #expect(outcome.notFound.map(\.description) == ["9-9", "7:\(staying)", "0:\(moving)"])
             #expect(try await store.list(limit: 10).map(\.key) == ["stay"])
 
             let entries = try await redis.client.command("XRANGE", .init(redis.keys.stream(shard: 1)), "-", "+").array ?? []
@@ -64,7 +68,7 @@ struct DeadLetterStoreTests {
             #expect(entry.fields.map(\.name) == ["key", "source", "path", "received_at", "receiver", "content_type", "headers", "body"])
 
             // A bare id is looked for in every shard.
-            #expect(try await store.replay(ids: [staying]).replayed.map(\.shard) == [0])
+            #expect(try await store.replay(refs(staying)).replayed.map(\.shard) == [0])
             #expect(try await store.count() == 0)
         }
     }
@@ -77,9 +81,9 @@ struct DeadLetterStoreTests {
             _ = try await addDeadLetter(redis, shard: 0, key: "c", id: "5-1", destination: "crm")
             let store = DeadLetterStore(redis: redis.client, keyPrefix: redis.prefix, shards: 1, destinations: ["bot", "crm"])
             #expect(try await store.list(limit: 10).map(\.destination).sorted() == ["bot", "crm"])
-            let outcome = try await store.replay(ids: ["crm:0:5-1", "n8n:0:5-1"])
+            let outcome = try await store.replay(refs("crm:0:5-1", "n8n:0:5-1"))
             #expect(outcome.replayed.map(\.destination) == ["crm"])
-            #expect(outcome.notFound == ["n8n:0:5-1"])
+            #expect(outcome.notFound.map(\.description) == ["n8n:0:5-1"])
             #expect(try await redis.backlog(destination: "crm") == 1)
             #expect(try await redis.backlog(destination: "bot") == 0)
             #expect(try await store.list(limit: 10).map(\.key) == ["b"])

@@ -31,40 +31,40 @@ public struct DeadLetterActions: Sendable {
     }
 
     public func replay(_ refs: [String]) async throws(RedisError) -> (done: [String], notFound: [String]) {
-        try await each(refs) { target throws(RedisError) in
-            try await store([target.destination]).replay(ids: ["\(target.shard):\(target.id)"]).replayed.isEmpty == false
+        let store = store(destinations)
+        return try await each(refs) { destination, shard, id throws(RedisError) in
+            try await store.replay([DeadLetterRef(destination: destination, shard: shard, id: id)]).replayed.isEmpty == false
         }
     }
 
     public func delete(_ refs: [String]) async throws(RedisError) -> (done: [String], notFound: [String]) {
         let keys = RedisKeys(prefix: keyPrefix)
-        return try await each(refs) { target throws(RedisError) in
-            let dead = keys.dead(shard: target.shard, destination: target.destination)
-            return try await redis.command("XDEL", .init(dead), .init(target.id)).throwingServerError().int == 1
+        return try await each(refs) { destination, shard, id throws(RedisError) in
+            let dead = keys.dead(shard: shard, destination: destination)
+            return try await redis.command("XDEL", .init(dead), .init(id)).throwingServerError().int == 1
         }
     }
 
-    /// Runs `action` on every ref that names a dead letter of a known destination and shard by a
-    /// valid stream id; the rest are not found without touching Redis.
-    private func each(
-        _ refs: [String], _ action: ((destination: String, shard: Int, id: String)) async throws(RedisError) -> Bool
-    ) async throws(RedisError) -> (done: [String], notFound: [String]) {
+    /// Runs `action` on every ref that names one dead letter of a known destination and shard; the
+    /// rest are not found without touching Redis. The refs are ``DeadLetterView/ref``'s: the shard
+    /// always, the destination left out for `default`, so a ref without one means `default` here.
+    private func each(_ refs: [String], _ action: (_ destination: String, _ shard: Int, _ id: String) async throws(RedisError) -> Bool)
+        async throws(RedisError) -> (done: [String], notFound: [String])
+    {
         var done: [String] = []
         var notFound: [String] = []
-        for ref in refs {
-            guard let target = DeadLetterView.parse(ref: ref), destinations.contains(target.destination), target.shard < shards,
-                Self.isStreamID(target.id)
-            else {
-                notFound.append(ref)
+        for text in refs {
+            guard var ref = try? DeadLetterRef(parsing: text), ref.shard != nil else {
+                notFound.append(text)
                 continue
             }
-            if try await action(target) { done.append(ref) } else { notFound.append(ref) }
+            ref.destination = ref.destination ?? Destination.defaultName
+            guard let place = ref.places(destinations: destinations, shards: shards).first else {
+                notFound.append(text)
+                continue
+            }
+            if try await action(place.destination, place.shard, ref.id) { done.append(text) } else { notFound.append(text) }
         }
         return (done, notFound)
-    }
-
-    static func isStreamID(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 }

@@ -47,15 +47,9 @@ public struct DeadLetterView: Sendable, Encodable, Equatable {
 }
 
 extension DeadLetterView {
+    /// A ``DeadLetterRef`` with the shard always and the destination unless it is `default`.
     static func ref(destination: String, shard: Int, id: String) -> String {
-        destination == Destination.defaultName ? "\(shard):\(id)" : "\(destination):\(shard):\(id)"
-    }
-
-    /// The destination, shard and id a ref names; nil for anything else.
-    static func parse(ref: String) -> (destination: String, shard: Int, id: String)? {
-        let parts = ref.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2 || parts.count == 3, let shard = Int(parts[parts.count - 2]), shard >= 0 else { return nil }
-        return (parts.count == 3 ? parts[0] : Destination.defaultName, shard, parts[parts.count - 1])
+        DeadLetterRef(destination: destination == Destination.defaultName ? nil : destination, shard: shard, id: id).description
     }
 }
 
