@@ -62,15 +62,16 @@ struct SlackProfileTests {
     }
 
     @Test func urlVerificationChallenge() throws {
+        func challenge(_ contentType: String, _ body: Data) -> String? {
+            SlackURLVerification.challenge(in: ParsedBody(request(body, source: "slack", contentType: contentType)))
+        }
         let body = try Fixtures.data("slack-url-verification.json")
-        #expect(
-            SlackURLVerification.challenge(contentType: "application/json", body: body)
-                == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+        #expect(challenge("application/json", body) == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
         let event = try Fixtures.data("slack-event.json")
-        #expect(SlackURLVerification.challenge(contentType: "application/json", body: event) == nil)
-        #expect(SlackURLVerification.challenge(contentType: "text/plain", body: body) == nil)
-        #expect(SlackURLVerification.challenge(contentType: "application/json", body: Data(#"{"type":"url_verification"}"#.utf8)) == nil)
-        #expect(SlackURLVerification.challenge(contentType: "application/json", body: Data("{".utf8)) == nil)
+        #expect(challenge("application/json", event) == nil)
+        #expect(challenge("text/plain", body) == nil)
+        #expect(challenge("application/json", Data(#"{"type":"url_verification"}"#.utf8)) == nil)
+        #expect(challenge("application/json", Data("{".utf8)) == nil)
         #expect(SenderProfile.named("slack")?.handshake == .slackURLVerification)
     }
 }

@@ -36,10 +36,15 @@ public struct KeyDeriver: Sendable {
     }
 
     public func derive(_ request: WebhookRequest) throws(DerivationError) -> Derivation {
+        try derive(request, body: ParsedBody(request))
+    }
+
+    /// The same over the body as already parsed for the request.
+    public func derive(_ request: WebhookRequest, body: ParsedBody) throws(DerivationError) -> Derivation {
         let sourceRule = sources.rule(for: request.source)
         // Parsed even when a header will give the key: a body that claims JSON but is not must be
         // answered 400 whatever keys it, and the Evolution entry point is wanted for metrics.
-        let json: JSONValue? = JSONBody.isJSON(contentType: request.contentType, body: request.body) ? try JSONBody.parse(request.body) : nil
+        let json = try body.json()
         let object = json?.objectValue.map { sourceRule?.profile?.fillingHeaderFields($0, from: request.headers) ?? $0 }
         let evolution = object.flatMap(EvolutionPayload.init)
         // Redacted from the body as sent: the header fields filled in above are for reading, not storing.

@@ -69,9 +69,10 @@ struct WebhookController<Context: RequestContext>: Sendable {
         {
             throw ReceiverError.unauthorized("missing or wrong credentials for source \"\(source)\"")
         }
-        if rule?.profile?.handshake == .slackURLVerification,
-            let challenge = SlackURLVerification.challenge(contentType: webhook.contentType, body: webhook.body)
-        {
+        // Parsed once, for Slack's handshake and the key rules; a body that claims JSON but does not
+        // parse is answered 400 where the key rules run, after the rate limit, as before.
+        let body = ParsedBody(webhook)
+        if rule?.profile?.handshake == .slackURLVerification, let challenge = SlackURLVerification.challenge(in: body) {
             return (Self.challengeResponse(challenge, json: true), .handshake)
         }
         if let header = rule?.profile?.retryHeader, let attempt = webhook.header(header) {
@@ -90,7 +91,7 @@ struct WebhookController<Context: RequestContext>: Sendable {
 
         let derivation: Derivation
         do {
-            derivation = try deriver.derive(webhook)
+            derivation = try deriver.derive(webhook, body: body)
         } catch .invalidJSON(let detail) {
             throw ReceiverError.invalidJSON(detail)
         }
