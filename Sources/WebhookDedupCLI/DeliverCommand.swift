@@ -30,13 +30,7 @@ struct DeliverCommand: AsyncParsableCommand {
         help: "Where entries are POSTed (http:// or https://), or - for one JSON line per entry on stdout (env WD_DOWNSTREAM_URL, required)")
     var downstreamURL: String?
 
-    @Option(name: .customLong("sources-file"), help: "JSON or YAML file with the destinations: section (env WD_SOURCES_FILE, default none)")
-    var sourcesFile: String?
-
-    @Option(
-        name: .customLong("destination"),
-        help: "Serve only this destination; repeatable (env WD_DESTINATIONS, comma separated; default: every destination)")
-    var destinations: [String] = []
+    @OptionGroup var destinations: DestinationOptions
 
     @Option(
         name: .customLong("final-statuses"),
@@ -97,10 +91,7 @@ struct DeliverCommand: AsyncParsableCommand {
     }
 
     private func resolveConfiguration() throws -> DelivererConfiguration {
-        var routed: [Destination] = []
-        if let path = Setting("sources-file", env: "WD_SOURCES_FILE").optionalString(sourcesFile) {
-            routed = try SourcesConfig.load(path: path).destinations
-        }
+        let routed = try destinations.defined()
         let downstreamSetting = Setting("downstream-url", env: "WD_DOWNSTREAM_URL")
         // With destinations each has its url; a WD_DOWNSTREAM_URL left in the environment is not used.
         let downstreamText = routed.isEmpty ? downstreamSetting.optionalString(downstreamURL) : "-"
@@ -149,18 +140,8 @@ struct DeliverCommand: AsyncParsableCommand {
             throw StartupError("WD_CLAIM_IDLE_MS (--claim-idle-ms): \(error)")
         }
         configuration.destinations = routed
-        configuration.selectedDestinations =
-            destinations.isEmpty
-            ? (Setting("destination", env: "WD_DESTINATIONS").optionalString(nil) ?? "").split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }.filter { !$0.isEmpty }
-            : destinations
+        configuration.selectedDestinations = try destinations.resolved(among: routed)
         configuration.finalStatuses = try resolveFinalStatuses()
-        do {
-            _ = try configuration.destinationConfigurations()
-        } catch {
-            throw StartupError("--destination (WD_DESTINATIONS): \(error)")
-        }
         return configuration
     }
 
