@@ -32,6 +32,12 @@ struct MercadoPagoProfileTests {
         #expect(!verifier.verify(rule: rule, headers: [Self.requestID], body: Data(), query: [("data.id", "123456")], now: Date()))
     }
 
+    /// The one signature that covers the URL's query, so the receiver copies it for no other source.
+    @Test func onlyItsSignatureReadsTheQuery() {
+        let readers = AuthRule.Kind.allCases.filter { AuthRule(kind: $0, secret: Secret("s")).readsQuery }
+        #expect(readers == [.mercadopago])
+    }
+
     @Test func keyIsTheResourceAndAction() throws {
         let body = try Fixtures.data("mercadopago-payment.json")
         let derivation = try KeyDeriver().derive(request(body, source: "mercadopago"))

@@ -67,6 +67,12 @@ public struct AuthRule: Sendable, Equatable {
         }
     }
 
+    /// Whether the check reads the URL's query (Mercado Pago signs `data.id` from it), so the
+    /// receiver copies the query parameters only for a source whose signature covers them.
+    public var readsQuery: Bool {
+        kind == .mercadopago
+    }
+
     public static func defaultHeader(for kind: Kind) -> String {
         switch kind {
         case .token: "Authorization"

@@ -16,7 +16,8 @@ public struct WebhookRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: Data
     /// The URL's query parameters, values percent-decoded. Only a signature that covers them reads
-    /// them (Mercado Pago signs `data.id` from the query); they never take part in a key.
+    /// them (Mercado Pago signs `data.id` from the query, ``AuthRule/readsQuery``), so the receiver
+    /// leaves them empty for any other source; they never take part in a key.
     public var query: [(name: String, value: String)]
 
     public init(

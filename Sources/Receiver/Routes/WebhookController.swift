@@ -63,8 +63,8 @@ struct WebhookController<Context: RequestContext>: Sendable {
 
     private func handle(_ request: Request, context: Context, source: String, path: String) async throws -> (Response, Outcome) {
         guard SourceName.isValid(source) else { throw ReceiverError.invalidSource(source) }
-        let webhook = try await readWebhook(request, source: source, path: path)
         let rule = configuration.sources.rule(for: source)
+        let webhook = try await readWebhook(request, source: source, path: path, query: rule?.auth?.readsQuery == true)
         if let auth = rule?.auth, !AuthVerifier().verify(rule: auth, headers: webhook.headers, body: webhook.body, query: webhook.query, now: Date())
         {
             throw ReceiverError.unauthorized("missing or wrong credentials for source \"\(source)\"")
@@ -157,8 +157,9 @@ struct WebhookController<Context: RequestContext>: Sendable {
     /// Reads the body up to the limit: a declared length over it is refused before reading a byte, and
     /// a body that grows past it while arriving (chunked) is cut off there. Both are the same
     /// ``ReceiverError/bodyTooLarge(limit:)``: NIO reports the second as `NIOTooManyBytesError`, which
-    /// Hummingbird would otherwise answer itself, with an empty body and unlogged, uncounted.
-    private func readWebhook(_ request: Request, source: String, path: String) async throws -> WebhookRequest {
+    /// Hummingbird would otherwise answer itself, with an empty body and unlogged, uncounted. The
+    /// query parameters are copied only when `query` says the source's signature reads them.
+    private func readWebhook(_ request: Request, source: String, path: String, query: Bool) async throws -> WebhookRequest {
         let limit = configuration.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw ReceiverError.bodyTooLarge(limit: limit)
@@ -178,7 +179,7 @@ struct WebhookController<Context: RequestContext>: Sendable {
             contentType: request.headers[.contentType],
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
             body: Data(buffer: buffer, byteTransferStrategy: .noCopy),
-            query: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+            query: query ? request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) } : []
         )
     }
 
