@@ -89,9 +89,9 @@ struct DestinationTests {
                     let upDone = try await eventually(timeout: outage) { up1.delivered.count >= 1000 && up2.delivered.count >= 1000 }
                     let upTook = ContinuousClock.now - started
                     #expect(upDone)
-                    // Full rate: both finished long before the outage ended, while `down` had
-                    // delivered nothing.
-                    #expect(upTook < .seconds(10), "healthy destinations took \(upTook)")
+                    // Both finished before the outage ended (on a quiet machine in a few seconds),
+                    // while `down` had delivered nothing: its failing slots held nobody else up.
+                    #expect(upTook < outage, "healthy destinations took \(upTook)")
                     #expect(down.delivered.isEmpty)
                     #expect(try await redis.backlog(destination: "down") == 1000)
                     let caughtUp = try await eventually(timeout: outage + .seconds(30)) {
@@ -189,8 +189,8 @@ struct DestinationTests {
             // requests. Redis grants the permits; between a permit and the sink's clock lie two
             // processes' scheduling, so arrivals can bunch by that jitter: on a quiet machine it
             // stayed within one request, with the whole test suite running on 2 cores it reached 5
-            // (100 ms at 50/s). The allowance is 250 ms of it, 12 requests; a rate that each
-            // deliverer kept on its own would be over by hundreds (twice the rate for 39 s).
+            // (100 ms at 50/s), and 14 once. The allowance is 1 s of it, 50 requests; a rate that
+            // each deliverer kept on its own would be over by hundreds (twice the rate for 39 s).
             var worst = Int.min
             for i in times.indices {
                 for j in 0...i {
@@ -201,7 +201,7 @@ struct DestinationTests {
                     worst = max(worst, Int((Double(i - j + 1) - allowed).rounded(.up)))
                 }
             }
-            #expect(worst <= perSecond / 4, "a window held \(worst) requests over burst + rate × elapsed")
+            #expect(worst <= perSecond, "a window held \(worst) requests over burst + rate × elapsed")
             let span = times.first!.duration(to: times.last!)
             #expect(span >= .seconds(Double(total - burst) / Double(perSecond) - 1), "2,000 entries took \(span)")
             // Both deliverers took part.

@@ -15,9 +15,10 @@ struct PartitionLeaseTests {
 
     @Test func oneHolderAtATimeAndTheNextHolderHasAGreaterToken() async throws {
         let redis = try TestRedis(shards: 4)
-        // Long enough that acquire-then-renew fits in it on a loaded machine, short enough to wait out.
-        let a = leases(redis, consumer: "a", ttl: .seconds(1))
-        let b = leases(redis, consumer: "b", ttl: .seconds(1))
+        // Long enough that acquire-then-renew fits in it on a loaded machine (with the whole suite
+        // starting at once on 2 cores, 1 s was not), short enough to wait out.
+        let a = leases(redis, consumer: "a", ttl: .seconds(4))
+        let b = leases(redis, consumer: "b", ttl: .seconds(4))
         do {
             var first = try #require(try await a.acquire(7))
             #expect(try await b.acquire(7) == nil)
@@ -28,7 +29,7 @@ struct PartitionLeaseTests {
             #expect(try await redis.client.command("GET", .init(key)).string == "\(first.token):a")
 
             // a stalls past its TTL; b takes over with a greater token.
-            try await Task.sleep(for: .milliseconds(1_300))
+            try await Task.sleep(for: .milliseconds(4_300))
             #expect(!first.covers(.zero))
             let second = try #require(try await b.acquire(7))
             #expect(second.token > first.token)

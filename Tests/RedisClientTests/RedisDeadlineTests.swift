@@ -17,7 +17,7 @@ struct RedisDeadlineTests {
         // The server answers nothing on this connection for 2 s; then BLPOP's nil, then the ECHOs. The
         // bounds below only tell "at its own deadline" from "when the server answered", with room for
         // a loaded test machine.
-        async let blocked = outcome { () async throws(RedisError) in try await redis.command("BLPOP", .init(key), "2") }
+        async let blocked = outcome { () async throws(RedisError) in try await redis.command("BLPOP", .init(key), "2", timeout: .seconds(8)) }
         try await Task.sleep(for: .milliseconds(50))
         async let short = timed { () async throws(RedisError) in try await redis.command("ECHO", "short", timeout: .milliseconds(100)) }
         async let long = timed { () async throws(RedisError) in try await redis.command("ECHO", "long", timeout: .seconds(5)) }
