@@ -174,6 +174,34 @@ struct OrderedDeliveryTests {
         }
     }
 
+    /// A deliverer that stopped during an entry's last allowed attempt left it counted but unsettled:
+    /// the next holder buries it unsent, as unordered delivery does, and goes on with the conversation.
+    @Test func anEntryWhoseLastAttemptWasInterruptedIsADeadLetterUnsent() async throws {
+        try await withTestRedis(shards: 1) { redis in
+            try await Self.write(redis, conversations: 1, messages: 2)
+            let partition = OrderingPartition.of(conversation: "chat-0", partitions: Self.partitions)
+            let entries =
+                (try await redis.client.command("XRANGE", .init(redis.keys.partition(partition, destination: "bot", shards: 1)), "-", "+")
+                .array ?? []).compactMap { StreamEntry(shard: 0, reply: $0) }
+            let first = try #require(entries.first)
+            // What the attempt script leaves when its deliverer dies during attempt 3 of 3.
+            try await redis.client.command(
+                "HSET", .init(redis.keys.partitionAttempts(partition, destination: "bot", shards: 1)), .init(first.id), "3")
+            let sink = RecordingSink()
+            try await sink.run { url in
+                try await Self.deliver(redis, to: url, deliverers: 1, destination: Self.destination(redis, maxAttempts: 3)) {
+                    try await Self.deadLetters(redis) == 1 && sink.delivered.count == 1
+                }
+            }
+            #expect(sink.requests.map(\.entryID) == [entries[1].id])
+            let dead = (try await redis.client.command("XRANGE", .init(redis.keys.dead(shard: 0, destination: "bot")), "-", "+").array ?? [])
+                .compactMap { StreamEntry(shard: 0, reply: $0) }
+            #expect(dead.map(\.key) == [first.key])
+            #expect(dead.first?.text("attempts") == "3")
+            #expect(dead.first?.text("error").contains("interrupted") == true)
+        }
+    }
+
     @Test func partitionStatusShowsBacklogHolderAndHeldBackConversations() async throws {
         try await withTestRedis(shards: 2) { redis in
             let total = try await Self.write(redis, conversations: 3, messages: 2)

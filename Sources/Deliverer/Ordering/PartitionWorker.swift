@@ -143,6 +143,13 @@ struct PartitionWorker: Sendable {
             await slots.release()
             return .lost
         }
+        // Counted past the last allowed attempt: the last one's deliverer stopped before it could
+        // count the outcome. As in unordered delivery, that is the end: a dead letter, not one more send.
+        guard destination.retry.allows(attempt: attempt) else {
+            await slots.release()
+            let reason = "attempt \(attempt - 1) of \(destination.retry.maxAttempts) was interrupted (its deliverer stopped)"
+            return try await bury(entry, at: index, in: window, lease: lease, stream: stream, attempts: attempt - 1, reason: reason, status: nil)
+        }
         let started = ContinuousClock.now
         let result = await downstream.deliver(entry, attempt: attempt)
         await slots.release()
@@ -161,29 +168,41 @@ struct PartitionWorker: Sendable {
                 metrics.retried(source: entry.source)
                 return .retry(after: after)
             }
-            let conversation = entry.text("conversation")
-            let wentOn = window[(index + 1)...].filter { $0.text("conversation") == conversation }.map(\.id)
-            let dead = try await redis.evalScript(
-                OrderedScripts.deadLetter,
-                keys: [
-                    .init(leaseKey), .init(stream), .init(keys.dead(shard: entry.shard, destination: destination.name)), .init(attemptsKey),
-                ],
-                arguments: [
-                    .init(lease.value), .init(entry.id), .init(reason), .init(attempt), .init(Int(Date().timeIntervalSince1970 * 1000)),
-                    .init(wentOn.joined(separator: ",")), .init(status.map(String.init) ?? ""),
-                ]
-            ).throwingServerError()
-            guard dead.int != -1 else { return .lost }
-            metrics.deadLettered(source: entry.source)
-            if !wentOn.isEmpty { orderedMetrics.conversationWentOn() }
-            logger.error(
-                "ordered delivery: dead letter",
-                metadata: [
-                    "destination": "\(destination.name)", "partition": "\(partition)", "id": "\(entry.id)", "key": "\(entry.key)",
-                    "attempts": "\(attempt)", "error": "\(reason)", "went_on": "\(wentOn.count)",
-                ])
-            return .finished
+            return try await bury(entry, at: index, in: window, lease: lease, stream: stream, attempts: attempt, reason: reason, status: status)
         }
+    }
+
+    /// Moves `entry` to dead letters under the lease, naming the entries of its conversation that went
+    /// on after it.
+    private func bury(
+        _ entry: StreamEntry, at index: Int, in window: [StreamEntry], lease: PartitionLease, stream: String, attempts attempt: Int,
+        reason: String, status: Int?
+    ) async throws -> Outcome {
+        let partition = lease.partition
+        let attemptsKey = keys.partitionAttempts(partition, destination: destination.name, shards: destination.shards)
+        let leaseKey = keys.partitionLease(partition, destination: destination.name, shards: destination.shards)
+        let conversation = entry.text("conversation")
+        let wentOn = window[(index + 1)...].filter { $0.text("conversation") == conversation }.map(\.id)
+        let dead = try await redis.evalScript(
+            OrderedScripts.deadLetter,
+            keys: [
+                .init(leaseKey), .init(stream), .init(keys.dead(shard: entry.shard, destination: destination.name)), .init(attemptsKey),
+            ],
+            arguments: [
+                .init(lease.value), .init(entry.id), .init(reason), .init(attempt), .init(Int(Date().timeIntervalSince1970 * 1000)),
+                .init(wentOn.joined(separator: ",")), .init(status.map(String.init) ?? ""),
+            ]
+        ).throwingServerError()
+        guard dead.int != -1 else { return .lost }
+        metrics.deadLettered(source: entry.source)
+        if !wentOn.isEmpty { orderedMetrics.conversationWentOn() }
+        logger.error(
+            "ordered delivery: dead letter",
+            metadata: [
+                "destination": "\(destination.name)", "partition": "\(partition)", "id": "\(entry.id)", "key": "\(entry.key)",
+                "attempts": "\(attempt)", "error": "\(reason)", "went_on": "\(wentOn.count)",
+            ])
+        return .finished
     }
 
     private func read(_ stream: String, shard: Int, after last: String?, count: Int) async throws(RedisError) -> [StreamEntry] {
