@@ -215,6 +215,9 @@ struct ReceiverIntegrationTests {
         let readiness = Readiness()
         let app = buildReceiverApplication(configuration: configuration, redis: redis, readiness: readiness, logger: ReceiverTest.logger)
         let body = try ReceiverTest.fixture("evolution-v2-messages-upsert.json")
+        // Connected first: /readyz allows its PING 1 s, which is not meant to cover a TLS handshake
+        // on a loaded machine (the connect has its own, longer timeout).
+        #expect(try await redis.command("PING") == .simpleString("PONG"))
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
