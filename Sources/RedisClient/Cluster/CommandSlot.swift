@@ -8,11 +8,11 @@ extension RedisCommand {
 }
 
 extension FormattedCommand {
-    /// The bytes of the key that routes the command, or nil when it has none.
+    /// The bytes of the key that routes the command, or nil when it has none. Arguments are read in
+    /// place and only as far as the key: this runs for every command sent to a cluster.
     var routingKey: UnsafeRawBufferPointer? {
-        let arguments = self.arguments
-        guard let name = arguments.first else { return nil }
-        func argument(_ index: Int) -> UnsafeRawBufferPointer? { index < arguments.count ? arguments[index] : nil }
+        var arguments = CommandArguments(UnsafeRawBufferPointer(start: bytes, count: count))
+        guard let name = arguments.next() else { return nil }
         switch Self.upper(name) {
         case "PING", "WAIT", "WAITAOF", "SCRIPT", "ROLE", "INFO", "CLIENT", "CLUSTER", "AUTH", "SELECT", "HELLO", "TIME", "DBSIZE",
             "ECHO", "CONFIG", "ACL", "COMMAND", "FLUSHALL", "FLUSHDB", "MULTI", "EXEC", "DISCARD", "READONLY", "READWRITE", "ASKING",
@@ -20,50 +20,74 @@ extension FormattedCommand {
             "SHUTDOWN", "SENTINEL", "QUIT", "RESET":
             return nil
         case "EVALSHA", "EVAL", "EVALSHA_RO", "EVAL_RO", "FCALL", "FCALL_RO":
-            guard let count = argument(2).flatMap(Self.integer), count > 0 else { return nil }
-            return argument(3)
+            _ = arguments.next()  // the script or function
+            guard let count = arguments.next().flatMap(Self.integer), count > 0 else { return nil }
+            return arguments.next()
         case "XREADGROUP", "XREAD":
-            guard let streams = arguments.firstIndex(where: { Self.upper($0) == "STREAMS" }) else { return nil }
-            return argument(streams + 1)
-        case "XGROUP", "XINFO", "OBJECT", "MEMORY":
-            return argument(2)
-        default:
-            return argument(1)
-        }
-    }
-
-    /// Each argument's bytes, read from the RESP array `*N\r\n$LEN\r\nBYTES\r\n...` this holds.
-    private var arguments: [UnsafeRawBufferPointer] {
-        let raw = UnsafeRawBufferPointer(start: bytes, count: count)
-        var position = 0
-        func number(after marker: UInt8) -> Int? {
-            guard position < raw.count, raw[position] == marker else { return nil }
-            var value = 0
-            position += 1
-            while position < raw.count, raw[position] != UInt8(ascii: "\r") {
-                guard let digit = Int(exactly: raw[position]).map({ $0 - 48 }), (0...9).contains(digit) else { return nil }
-                value = value * 10 + digit
-                position += 1
+            while let argument = arguments.next() {
+                if Self.upper(argument) == "STREAMS" { return arguments.next() }
             }
-            position += 2
-            return value
+            return nil
+        case "XGROUP", "XINFO", "OBJECT", "MEMORY":
+            _ = arguments.next()  // the subcommand
+            return arguments.next()
+        default:
+            return arguments.next()
         }
-        guard let count = number(after: UInt8(ascii: "*")) else { return [] }
-        var result: [UnsafeRawBufferPointer] = []
-        result.reserveCapacity(count)
-        for _ in 0..<count {
-            guard let length = number(after: UInt8(ascii: "$")), position + length <= raw.count else { return result }
-            result.append(UnsafeRawBufferPointer(rebasing: raw[position..<(position + length)]))
-            position += length + 2
-        }
-        return result
     }
 
-    private static func upper(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(decoding: bytes.prefix(16).map { (97...122).contains($0) ? $0 - 32 : $0 }, as: UTF8.self)
+    /// The bytes upper-cased as a string of at most 15 bytes, which Swift keeps inline without
+    /// allocating; longer text (no command name or keyword is) is cut there and so matches none.
+    static func upper(_ bytes: UnsafeRawBufferPointer) -> String {
+        let length = min(bytes.count, 15)
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            for index in 0..<length {
+                let byte = bytes[index]
+                buffer[index] = (97...122).contains(byte) ? byte - 32 : byte
+            }
+            return length
+        }
     }
 
     private static func integer(_ bytes: UnsafeRawBufferPointer) -> Int? {
         Int(String(decoding: bytes, as: UTF8.self))
+    }
+}
+
+/// The arguments of a RESP command array `*N\r\n$LEN\r\nBYTES\r\n...`, read one at a time where they
+/// are: nothing is copied or collected, so finding a command's key costs no allocation however many
+/// arguments follow it. Reading stops at the first malformed length.
+struct CommandArguments: IteratorProtocol {
+    private let raw: UnsafeRawBufferPointer
+    private var position = 0
+    private var remaining = 0
+
+    init(_ raw: UnsafeRawBufferPointer) {
+        self.raw = raw
+        remaining = number(after: UInt8(ascii: "*")) ?? 0
+    }
+
+    mutating func next() -> UnsafeRawBufferPointer? {
+        guard remaining > 0, let length = number(after: UInt8(ascii: "$")), position + length <= raw.count else {
+            remaining = 0
+            return nil
+        }
+        remaining -= 1
+        defer { position += length + 2 }
+        return UnsafeRawBufferPointer(rebasing: raw[position..<(position + length)])
+    }
+
+    /// The decimal after `marker` at the current position, which moves past its `\r\n`.
+    private mutating func number(after marker: UInt8) -> Int? {
+        guard position < raw.count, raw[position] == marker else { return nil }
+        var value = 0
+        position += 1
+        while position < raw.count, raw[position] != UInt8(ascii: "\r") {
+            guard let digit = Int(exactly: raw[position]).map({ $0 - 48 }), (0...9).contains(digit) else { return nil }
+            value = value * 10 + digit
+            position += 1
+        }
+        position += 2
+        return value
     }
 }
