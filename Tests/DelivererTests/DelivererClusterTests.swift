@@ -21,11 +21,13 @@ struct DelivererClusterTests {
             for shard in 0..<shards { owners.insert(try #require(try await cluster.primaryPort(ofSlot: HashSlot.of("\(shard)")))) }
             #expect(owners.count == 3)
 
+            // Ids given, unique over all shards: the sink tells entries apart by id alone, and `*` on
+            // different primaries can hand out the same id in the same millisecond.
             var ids: [String] = []
             for shard in 0..<shards {
                 let commands = (0..<25).map { index in
                     RedisCommand(
-                        [.init("XADD"), .init(keys.stream(shard: shard)), "*"]
+                        [.init("XADD"), .init(keys.stream(shard: shard)), .init("\(shard + 1)-\(index + 1)")]
                             + TestRedis.fields(key: "k-\(shard)-\(index)", source: "test", body: Array("{\"shard\":\(shard)}".utf8)))
                 }
                 ids += try await redis.pipeline(commands).map { try #require($0.string) }

@@ -46,11 +46,11 @@ struct TestRedis: Sendable {
         _ count: Int, shard: Int = 0, keyPrefix: String = "k", source: String = "test", destination: String = "default"
     ) async throws -> [String] {
         var commands: [RedisCommand] = []
-        for index in 0..<count {
+        for (index, id) in TestStreamIDs.next(count).enumerated() {
             let key = "\(keyPrefix)-\(shard)-\(index)"
             commands.append(
                 RedisCommand(
-                    [.init("XADD"), .init(keys.stream(shard: shard, destination: destination)), "*"]
+                    [.init("XADD"), .init(keys.stream(shard: shard, destination: destination)), .init(id)]
                         + Self.fields(key: key, source: source, body: Array("{\"event\":\"test\",\"key\":\"\(key)\"}".utf8))))
         }
         var ids: [String] = []
@@ -140,5 +140,25 @@ func withTestRedis<T>(shards: Int = 1, _ body: (TestRedis) async throws -> T) as
     } catch {
         await redis.cleanUp()
         throw error
+    }
+}
+
+/// Stream ids for the entries tests write, unique over every stream of the test process. `XADD *`
+/// numbers each stream on its own, so two streams written in the same millisecond get the same ids,
+/// and the sinks tell entries apart by id alone. These carry the wall clock's millisecond (so ages
+/// read from ids stay true) and a sequence number that only grows, from one million up, so each is
+/// unique and greater than any id `*` gave its stream before.
+enum TestStreamIDs {
+    private static let last = Locked<(ms: Int64, sequence: Int64)>((0, 1_000_000))
+
+    static func next(_ count: Int) -> [String] {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return last.withLock { last in
+            last.ms = max(last.ms, now)
+            return (0..<count).map { _ in
+                last.sequence += 1
+                return "\(last.ms)-\(last.sequence)"
+            }
+        }
     }
 }
